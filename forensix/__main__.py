@@ -1,0 +1,3 @@
+from forensix.cli import main
+
+main()

@@ -1,0 +1,46 @@
+"""The ``forensix`` command group: one module per command, added here."""
+from __future__ import annotations
+
+import sys
+import traceback
+
+import click
+
+from forensix import __version__
+from forensix.cli.console import EXIT_INTERNAL, console, debug_enabled
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="forensix")
+def cli() -> None:
+    """forensix: triage of seized evidence, read-only and offline.
+
+    \b
+    Exit status: 0 done (warnings are in the case and the summary),
+    1 a check failed (verify), 2 a user error (bad arguments, missing or
+    unreadable evidence), 70 an internal error (FORENSIX_DEBUG=1 shows why).
+    """
+
+
+def _add_commands() -> None:
+    from forensix.cli import export, plugins_cmd, scan
+
+    for module in (scan, export, plugins_cmd):
+        cli.add_command(module.command)
+
+
+def main() -> None:
+    """Entry point: a user never sees a traceback unless FORENSIX_DEBUG is set."""
+    _add_commands()
+    try:
+        cli.main(standalone_mode=True)
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        console.error("interrupted")
+        sys.exit(130)
+    except Exception as exc:  # the last line of defence, by design
+        if debug_enabled():
+            traceback.print_exc()
+        console.error(f"internal error: {exc.__class__.__name__}: {exc} (set FORENSIX_DEBUG=1 for details)")
+        sys.exit(EXIT_INTERNAL)

@@ -1,0 +1,62 @@
+"""One console object owns all user-facing output (rich, on stderr).
+
+stdout is kept for data (``export`` without ``-o``), so progress and messages
+never corrupt a pipe.
+"""
+from __future__ import annotations
+
+import os
+from typing import NoReturn
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+"""A check the user asked for failed (``verify`` found an alteration)."""
+EXIT_USER_ERROR = 2
+"""Bad arguments, missing or unreadable evidence, unknown hash set."""
+EXIT_INTERNAL = 70
+"""A defect in forensix itself; rerun with FORENSIX_DEBUG=1 for the traceback."""
+
+
+class UserError(click.ClickException):
+    """An error the user can fix; shown as one line, exit status 2."""
+
+    exit_code = EXIT_USER_ERROR
+
+
+class Messages:
+    def __init__(self) -> None:
+        self.err = Console(stderr=True, highlight=False)
+
+    def info(self, text: str) -> None:
+        self.err.print(text, markup=False)
+
+    def warning(self, text: str) -> None:
+        self.err.print("[yellow]warning:[/yellow] ", end="")
+        self.err.print(text, markup=False)
+
+    def error(self, text: str) -> None:
+        self.err.print("[red]error:[/red] ", end="")
+        self.err.print(text, markup=False)
+
+    def table(self, title: str, rows: list[tuple[str, str]]) -> None:
+        table = Table(title=title, show_header=False)
+        table.add_column(style="bold")
+        table.add_column()
+        for key, value in rows:
+            table.add_row(key, value)
+        self.err.print(table)
+
+    def abort(self, text: str, code: int = EXIT_USER_ERROR) -> NoReturn:
+        self.error(text)
+        raise SystemExit(code)
+
+
+console = Messages()
+
+
+def debug_enabled() -> bool:
+    return os.environ.get("FORENSIX_DEBUG", "") not in ("", "0")

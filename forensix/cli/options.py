@@ -1,0 +1,32 @@
+"""Option bundles shared by several commands."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+from forensix.cli.console import UserError
+
+
+def plugin_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--disable-plugin / --enable-plugin / --plugins-dir: which plugins run."""
+    func = click.option("--plugins-dir", "plugins_dirs", multiple=True,
+                        type=click.Path(exists=True, file_okay=False, path_type=Path),
+                        help="Also load every plugin module (*.py) in this folder.")(func)
+    func = click.option("--enable-plugin", "enable", multiple=True, metavar="NAME",
+                        help="Run an optional plugin (see `forensix plugins`).")(func)
+    func = click.option("--disable-plugin", "disable", multiple=True, metavar="NAME",
+                        help="Do not run this plugin.")(func)
+    return func
+
+
+def parse_options(values: tuple[str, ...]) -> dict[str, str]:
+    """``--option key=value`` pairs for plugins."""
+    out = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise UserError(f"--option {item!r}: expected KEY=VALUE")
+        out[key.strip()] = value
+    return out

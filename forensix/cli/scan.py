@@ -1,0 +1,162 @@
+"""``forensix scan``: walk evidence, hash every file once, run the analyzers."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+from rich.progress import (BarColumn, DownloadColumn, MofNCompleteColumn, Progress, SpinnerColumn,
+                           TextColumn, TimeElapsedColumn, TimeRemainingColumn, TransferSpeedColumn)
+
+from forensix import __version__
+from forensix.casestore import CaseError, CaseStore
+from forensix.cli.console import UserError, console
+from forensix.cli.options import parse_options, plugin_options
+from forensix.engine import Progress as EngineProgress
+from forensix.engine import Scanner, ScanStats
+from forensix.evidence import EvidenceError, EvidenceSource, open_evidence
+from forensix.pluginhost import get_plugin_host
+from forensix.scanconfig import ScanConfig
+from forensix.volumes import find_filesystems
+
+SHOWN_WARNINGS = 20
+
+
+class BarProgress(EngineProgress):
+    """Two bars on stderr: bytes hashed and files done, with rate and time left."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.bytes_task = None
+        self.files_task = None
+        self.warnings = 0
+
+    def start_evidence(self, label: str, total_files: int, total_bytes: int) -> None:
+        for task in (self.bytes_task, self.files_task):
+            if task is not None:
+                self.progress.remove_task(task)
+        self.bytes_task = self.progress.add_task(f"{label}: bytes", total=total_bytes or None)
+        self.files_task = self.progress.add_task(f"{label}: files", total=total_files or None)
+
+    def advance(self, files: int, nbytes: int) -> None:
+        self.progress.advance(self.files_task, files)
+        self.progress.advance(self.bytes_task, nbytes)
+
+    def warning(self, text: str) -> None:
+        """Show the first warnings as they come; all of them are in the case."""
+        self.warnings += 1
+        if self.warnings <= SHOWN_WARNINGS:
+            console.warning(text)
+        elif self.warnings == SHOWN_WARNINGS + 1:
+            console.warning("more warnings follow; all are recorded in the case and the report")
+
+
+@click.command("scan")
+@click.argument("evidence", nargs=-1, required=True)
+@click.option("--case", "case_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Case folder (created if needed); re-scanning the same evidence replaces its records.")
+@click.option("--hashset", "hashsets", multiple=True, metavar="FILE_OR_NAME",
+              help="Hash set to match: the name of an imported set or a set file in any supported format.")
+@click.option("--exhibit", "exhibits", multiple=True, metavar="NUMBER",
+              help="Exhibit number of each evidence item, in the order given.")
+@click.option("--option", "options", multiple=True, metavar="KEY=VALUE", help="A plugin option.")
+@click.option("--no-progress", is_flag=True, help="No progress bars (for logs and scripts).")
+@plugin_options
+def command(evidence: tuple[str, ...], case_dir: Path, hashsets: tuple[str, ...], exhibits: tuple[str, ...],
+            options: tuple[str, ...], no_progress: bool, disable: tuple[str, ...], enable: tuple[str, ...],
+            plugins_dirs: tuple[Path, ...]) -> None:
+    """Scan EVIDENCE (disk images: raw/dd, split raw, E01, VMDK, VHD/VHDX, QCOW2; or folders)."""
+    if len(exhibits) > len(evidence):
+        raise UserError("more --exhibit numbers than evidence items")
+    sources = [_open(path) for path in evidence]
+    try:
+        store = CaseStore.open(case_dir, create=True)
+    except CaseError as exc:
+        raise UserError(str(exc)) from None
+    host = get_plugin_host(plugins_dirs=plugins_dirs, enable=enable, disable=disable)
+    for failure in host.failures:
+        console.warning(f"plugin {failure.plugin} not loaded: {failure.error}")
+    config = ScanConfig(case_dir=case_dir.resolve(), store=store, hashsets=hashsets,
+                        options=parse_options(options))
+    _check_hashsets(hashsets, config)
+    started = time.monotonic()
+    store.log_action("scan started", evidence=[str(s.path) for s in sources], hashsets=list(hashsets),
+                     plugins={i.name: i.version for i in host.info()},
+                     plugin_load_failures=[f"{f.plugin}: {f.error}" for f in host.failures],
+                     options=config.options, tool=f"forensix {__version__}")
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("·"), DownloadColumn(), TransferSpeedColumn(), TimeElapsedColumn(),
+                  TimeRemainingColumn(), console=console.err, disable=no_progress, transient=True) as bars:
+        scanner = Scanner(host, store, config, BarProgress(bars))
+        scanner.configure()
+        for index, source in enumerate(sources):
+            exhibit = exhibits[index] if index < len(exhibits) else None
+            label = exhibit or source.path.name
+            evidence_id = store.begin_evidence(str(source.path), label, source.fmt, source.segments,
+                                               source.size, exhibit=exhibit,
+                                               stored_md5=source.stored_hashes.get("md5"),
+                                               stored_sha1=source.stored_hashes.get("sha1"))
+            store.log_action("evidence added", path=str(source.path), label=label, format=source.fmt,
+                             segments=list(source.segments), size=source.size, exhibit=exhibit)
+            try:
+                scanner.scan(source, label, evidence_id)
+            finally:
+                source.close()
+            store.update_evidence(evidence_id, scanned_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+        stats = scanner.finish()
+    elapsed = time.monotonic() - started
+    store.log_action("scan finished", seconds=round(elapsed, 1), **_stats_dict(stats))
+    store.close()
+    _summary(stats, case_dir, elapsed)
+
+
+def _open(path: str) -> EvidenceSource:
+    """Open an evidence item, refusing up front what is not evidence at all."""
+    try:
+        source = open_evidence(path)
+    except EvidenceError as exc:
+        raise UserError(str(exc)) from None
+    if source.image is not None and not any(fs is not None for _, fs in find_filesystems(source.image, lambda _: None)):
+        source.close()
+        raise UserError(f"{path}: no partition table or file system that The Sleuth Kit recognises"
+                        " (not a disk image, or encrypted)")
+    return source
+
+
+def _check_hashsets(specs: tuple[str, ...], config: ScanConfig) -> None:
+    """A mistyped hash-set name is a user error (exit 2), not a silent scan without it."""
+    if not specs:
+        return
+    from forensix.hashsets import HashSetError, open_hashset
+
+    for spec in specs:
+        try:
+            open_hashset(spec, config.case_dir)
+        except HashSetError as exc:
+            raise UserError(str(exc)) from None
+
+
+def _stats_dict(stats: ScanStats) -> dict[str, object]:
+    out = {k: getattr(stats, k) for k in ("evidence", "volumes", "files", "deleted", "bytes_hashed",
+                                          "alerts", "known_good", "warnings", "plugin_errors")}
+    out.update(stats.extra)
+    return out
+
+
+def _summary(stats: ScanStats, case_dir: Path, elapsed: float) -> None:
+    rows = [
+        ("evidence items", str(stats.evidence)),
+        ("file systems walked", str(stats.volumes)),
+        ("files", f"{stats.files} ({stats.deleted} deleted)"),
+        ("data hashed", f"{stats.bytes_hashed / 1e6:,.1f} MB"),
+        ("known-material alerts", str(stats.alerts)),
+        ("known-good files", str(stats.known_good)),
+        ("warnings", str(stats.warnings)),
+        ("plugin errors", str(stats.plugin_errors)),
+    ]
+    rows += [(k.replace("_", " "), str(v)) for k, v in sorted(stats.extra.items())]
+    rows.append(("time", f"{elapsed:.1f} s"))
+    console.table(f"scan summary — case {case_dir}", rows)
+    if stats.alerts:
+        console.warning(f"{stats.alerts} files match known-material hash sets; they are listed, never shown, "
+                        f"in the report (forensix report {case_dir})")

@@ -1,0 +1,86 @@
+"""Image containers exposed to The Sleuth Kit as one flat, read-only byte range.
+
+TSK reads through ``pytsk3.Img_Info``; subclassing it with ``TSK_IMG_TYPE_EXTERNAL``
+lets every container (split raw, EWF, VMDK, VHD, QCOW2) share TSK's volume and
+file-system code while we keep control of how (and that only read-only) the
+files are opened.
+"""
+from __future__ import annotations
+
+import bisect
+import os
+from typing import BinaryIO, Callable
+
+import pytsk3
+
+
+class ImageAdapter(pytsk3.Img_Info):
+    """A read callback and a size, presented to TSK as an image."""
+
+    def __init__(self, size: int, read_at: Callable[[int, int], bytes], close: Callable[[], None]) -> None:
+        self._size = size
+        self._read_at = read_at
+        self._close = close
+        super().__init__(url="", type=pytsk3.TSK_IMG_TYPE_EXTERNAL)
+
+    def read(self, offset: int, size: int) -> bytes:  # called by TSK
+        if offset >= self._size:
+            return b""
+        return self._read_at(offset, min(size, self._size - offset))
+
+    def get_size(self) -> int:  # called by TSK
+        return self._size
+
+    def close(self) -> None:
+        self._close()
+
+
+class SegmentedFile:
+    """One or more raw segments read as a single byte range (split dd images).
+
+    A single raw image is the one-segment case, so raw and split raw share code.
+    """
+
+    def __init__(self, paths: list[str]) -> None:
+        self._files: list[BinaryIO] = [open(p, "rb") for p in paths]  # read-only, always
+        self._starts: list[int] = []
+        total = 0
+        for f in self._files:
+            self._starts.append(total)
+            total += os.fstat(f.fileno()).st_size
+        self.size = total
+
+    def read_at(self, offset: int, size: int) -> bytes:
+        out = bytearray()
+        index = bisect.bisect_right(self._starts, offset) - 1
+        while size > 0 and 0 <= index < len(self._files):
+            f = self._files[index]
+            f.seek(offset - self._starts[index])
+            data = f.read(size)
+            out += data
+            offset += len(data)
+            size -= len(data)
+            if index + 1 < len(self._files) and offset >= self._starts[index + 1]:
+                index += 1
+            elif not data or size > 0:
+                break
+        return bytes(out)
+
+    def close(self) -> None:
+        for f in self._files:
+            f.close()
+
+
+def raw_image(paths: list[str]) -> tuple[ImageAdapter, int]:
+    segmented = SegmentedFile(paths)
+    return ImageAdapter(segmented.size, segmented.read_at, segmented.close), segmented.size
+
+
+def libyal_image(handle: object) -> tuple[ImageAdapter, int]:
+    """Any opened libyal handle (pyewf, pyvmdk, pyvhdi, pyqcow): they share an API."""
+    size = handle.get_media_size()  # type: ignore[attr-defined]
+
+    def read_at(offset: int, length: int) -> bytes:
+        return handle.read_buffer_at_offset(length, offset)  # type: ignore[attr-defined]
+
+    return ImageAdapter(size, read_at, handle.close), size  # type: ignore[attr-defined]

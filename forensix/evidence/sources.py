@@ -1,0 +1,184 @@
+"""Recognise an evidence path and open it read-only.
+
+The format is decided from content (signatures), not from the file name; the
+name only matters for finding the other segments of a split raw image.
+"""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from forensix.evidence.images import ImageAdapter, libyal_image, raw_image
+
+_SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"EVF\x09\x0d\x0a\xff\x00", "ewf"),
+    (b"EVF2\x0d\x0a\x81\x00", "ewf"),  # Ex01
+    (b"QFI\xfb", "qcow2"),
+    (b"vhdxfile", "vhdx"),
+    (b"KDMV", "vmdk"),
+    (b"# Disk DescriptorFile", "vmdk"),
+    (b"conectix", "vhd"),  # dynamic VHD: a copy of the footer opens the file
+)
+_UNSUPPORTED: tuple[tuple[bytes, str], ...] = (
+    (b"LVF\x09\x0d\x0a\xff\x00", "EnCase logical evidence (L01)"),
+)
+
+
+class EvidenceError(Exception):
+    """The evidence cannot be opened at all (missing, unreadable, unsupported)."""
+
+
+@dataclass(slots=True)
+class EvidenceSource:
+    """An opened evidence item: a disk image for TSK, or a folder."""
+
+    path: Path
+    fmt: str
+    segments: tuple[str, ...]
+    size: int
+    image: ImageAdapter | None = None
+    stored_hashes: dict[str, str] = field(default_factory=dict)
+    """Hashes the imaging tool wrote into the container (E01 MD5/SHA-1)."""
+    handle: Any = None
+
+    @property
+    def is_folder(self) -> bool:
+        return self.fmt == "folder"
+
+    def close(self) -> None:
+        if self.image is not None:
+            self.image.close()
+
+
+def open_evidence(path: str | os.PathLike[str]) -> EvidenceSource:
+    p = Path(path)
+    if not p.exists():
+        raise EvidenceError(f"{p}: no such file or folder")
+    if p.is_dir():
+        return EvidenceSource(path=p.resolve(), fmt="folder", segments=(str(p.resolve()),), size=0)
+    try:
+        fmt = detect_format(p)
+        return _open_image(p.resolve(), fmt)
+    except EvidenceError:
+        raise
+    except (OSError, IOError) as exc:
+        raise EvidenceError(f"{p}: cannot be opened: {exc}") from exc
+
+
+def detect_format(p: Path) -> str:
+    with open(p, "rb") as f:
+        head = f.read(64)
+        size = os.fstat(f.fileno()).st_size
+        if size >= 512:
+            f.seek(size - 512)
+            footer = f.read(8)
+        else:
+            footer = b""
+    for magic, what in _UNSUPPORTED:
+        if head.startswith(magic):
+            raise EvidenceError(f"{p}: {what} is not supported; give the physical image instead")
+    for magic, fmt in _SIGNATURES:
+        if head.startswith(magic):
+            return fmt
+    if footer == b"conectix":
+        return "vhd"  # fixed VHD: raw data followed by a 512-byte footer
+    return "raw"
+
+
+def _open_image(p: Path, fmt: str) -> EvidenceSource:
+    if fmt == "raw":
+        segments = raw_segments(p)
+        image, size = raw_image(segments)
+        return EvidenceSource(p, "split-raw" if len(segments) > 1 else "raw", tuple(segments), size, image)
+    handle, segments = _open_libyal(p, fmt)
+    image, size = libyal_image(handle)
+    stored: dict[str, str] = {}
+    if fmt == "ewf":
+        for algo in ("MD5", "SHA1"):
+            value = handle.get_hash_value(algo)
+            if value:
+                stored[algo.lower()] = value.lower()
+    return EvidenceSource(p, fmt, tuple(segments), size, image, stored, handle)
+
+
+def _open_libyal(p: Path, fmt: str) -> tuple[Any, list[str]]:
+    """Open with the libyal binding for ``fmt``; all open read-only by default."""
+    try:
+        if fmt == "ewf":
+            import pyewf
+
+            segments = pyewf.glob(str(p))
+            handle = pyewf.handle()
+            handle.open(segments)
+            return handle, list(segments)
+        if fmt == "vmdk":
+            import pyvmdk
+
+            handle = pyvmdk.handle()
+            handle.open(str(p))
+            handle.open_extent_data_files()
+            return handle, [str(p)]
+        if fmt in ("vhd", "vhdx"):
+            import pyvhdi
+
+            handle = pyvhdi.file()
+            handle.open(str(p))
+            return handle, [str(p)]
+        if fmt == "qcow2":
+            import pyqcow
+
+            handle = pyqcow.file()
+            handle.open(str(p))
+            return handle, [str(p)]
+    except ImportError as exc:
+        raise EvidenceError(f"{p}: {fmt} support is not installed ({exc.name})") from exc
+    except (OSError, IOError) as exc:
+        raise EvidenceError(f"{p}: damaged or incomplete {fmt} container: {exc}") from exc
+    raise EvidenceError(f"{p}: unsupported format {fmt}")
+
+
+_NUMERIC = re.compile(r"^(?P<stem>.*)\.(?P<num>\d{2,4})$")
+_ALPHA = re.compile(r"^(?P<stem>.*?)(?P<sep>\.?)(?P<letters>a{2,})$")
+
+
+def raw_segments(p: Path) -> list[str]:
+    """All segments of a split raw image, in order, given its first segment.
+
+    Recognises ``.000/.001…``, ``.001/.002…`` and ``.aa/.ab…`` (also ``xaa``)
+    naming. A name without such a suffix, or without a second segment, is a
+    single raw image.
+    """
+    name = p.name
+    match = _NUMERIC.match(name)
+    if match:
+        width = len(match["num"])
+        start = int(match["num"])
+        names = _consecutive(p.parent, (f"{match['stem']}.{n:0{width}d}" for n in range(start, 10**width)))
+    elif (match := _ALPHA.match(name)) is not None:
+        width = len(match["letters"])
+        prefix = match["stem"] + match["sep"]
+        names = _consecutive(p.parent, (prefix + _letters(n, width) for n in range(26**width)))
+    else:
+        return [str(p)]
+    return names if len(names) > 1 else [str(p)]
+
+
+def _consecutive(folder: Path, names: Any) -> list[str]:
+    found = []
+    for n in names:
+        candidate = folder / n
+        if not candidate.is_file():
+            break
+        found.append(str(candidate))
+    return found
+
+
+def _letters(n: int, width: int) -> str:
+    out = []
+    for _ in range(width):
+        n, r = divmod(n, 26)
+        out.append(chr(ord("a") + r))
+    return "".join(reversed(out))

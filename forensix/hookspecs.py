@@ -1,0 +1,86 @@
+"""The hooks a forensix plugin can implement.
+
+Every hook is prefixed ``forensix_``. The hooks follow the phases of a scan:
+add to the command line, configure once, analyse each file in the single read
+pass, finish the scan, contribute to the report. A plugin module sets the
+constants ``NAME``, ``VERSION`` and ``DESCRIPTION`` and may set ``MIN_SIZE`` /
+``MAX_SIZE`` (bytes) so the engine skips files without calling it.
+
+The engine calls per-file hooks one implementation at a time and catches what
+they raise: a plugin that fails on one file costs a warning on that file.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Protocol
+
+import pluggy
+
+if TYPE_CHECKING:  # imported for annotations only
+    import click
+
+    from forensix.records import AnalyzerResult, Digests, FileEntry
+    from forensix.scanconfig import ScanConfig
+
+PROJECT = "forensix"
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+class FileAnalyzer(Protocol):
+    """Receives one file's content chunk by chunk, in order, then the digests.
+
+    ``key`` names the exported record key the result's ``data`` goes under
+    (``mime``, ``exif``, ``identifiers``, ``hash_matches`` ...). An analyzer
+    returned with ``key = None`` contributes findings/warnings/children only.
+    """
+
+    key: str | None
+
+    def feed(self, chunk: bytes, offset: int) -> None:
+        """Called for every chunk of the file; ``offset`` is the chunk's position."""
+
+    def finish(self, digests: Digests) -> AnalyzerResult:
+        """Called once after the last chunk, with the digests of the whole file."""
+
+
+class HookSpecs:
+    @hookspec
+    def forensix_add_commands(self, cli: click.Group) -> None:
+        """Add subcommands to the ``forensix`` command group.
+
+        Called once when the CLI starts, for every loaded plugin. Results are ignored.
+        """
+
+    @hookspec
+    def forensix_configure(self, config: ScanConfig) -> None:
+        """Prepare for a scan: open hash sets, read options from ``config``.
+
+        Called once per scan before the first file, with the scan's settings and
+        the open case store (``config.store``). Raising here disables the plugin
+        for this scan and records a warning; the scan goes on without it.
+        """
+
+    @hookspec
+    def forensix_file_analyzer(self, entry: FileEntry, head: bytes) -> FileAnalyzer | None:
+        """Return a :class:`FileAnalyzer` for this file, or ``None`` to skip it.
+
+        Called once per file, before its content is streamed, with the first
+        chunk of the content (``head``, up to 1 MiB; the whole file when it is
+        smaller) so a plugin can decide from magic bytes. Every non-``None``
+        result receives every chunk. Results are collected as a list.
+        """
+
+    @hookspec
+    def forensix_scan_finished(self, config: ScanConfig, stats: dict[str, Any]) -> None:
+        """Called once after the last file of a scan; write scan-wide summaries
+        to ``config.store`` and add counters to ``stats`` (shown in the summary)."""
+
+    @hookspec
+    def forensix_report_sections(self, store: Any) -> list[dict[str, Any]] | None:
+        """Return report sections ``{"id", "title", "priority", "html"}`` built
+        from the case store. Called once per report; results are concatenated."""
+
+    @hookspec
+    def forensix_template_filters(self) -> dict[str, Any] | None:
+        """Return Jinja2 filters ``{name: callable}`` for the report templates.
+        Called once per report; the dicts are merged."""

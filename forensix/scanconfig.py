@@ -1,0 +1,18 @@
+"""Settings of one scan, handed to every plugin's ``forensix_configure``."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(slots=True)
+class ScanConfig:
+    case_dir: Path
+    store: Any
+    """The open :class:`forensix.casestore.CaseStore`."""
+    hashsets: tuple[str, ...] = ()
+    """``--hashset`` values: names of imported sets or paths to set files."""
+    options: dict[str, Any] = field(default_factory=dict)
+    """Free-form plugin options (``--option plugin.key=value``)."""
+    chunk_size: int = 1 << 20

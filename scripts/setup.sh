@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Set up forensix on a fresh Debian/Ubuntu machine: system libraries and tools,
+# then a virtual environment in .venv with forensix and its test dependencies.
+# Safe to run again. Needs root or sudo for apt-get; nothing else leaves the machine
+# except package downloads from the distribution's and PyPI's mirrors.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SUDO=""
+[ "$(id -u)" = 0 ] || SUDO="sudo"
+
+# libmagic1/media-types: file types; sleuthkit: reference tools for checking;
+# mtools dosfstools e2fsprogs fdisk ntfs-3g ewf-tools qemu-utils: build test and demo images;
+# chromium: the report test opens the report in a real browser.
+$SUDO apt-get update -qq
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    python3-venv libmagic1 media-types sleuthkit mtools dosfstools e2fsprogs fdisk ntfs-3g \
+    ewf-tools qemu-utils chromium fonts-dejavu-core >/dev/null
+
+PYTHON="${PYTHON:-python3}"
+[ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+.venv/bin/pip install -q --upgrade pip
+.venv/bin/pip install -q -e ".[test]"
+echo "forensix installed in .venv ($(.venv/bin/forensix --version))"
