@@ -32,7 +32,7 @@ def find_filesystems(image: pytsk3.Img_Info, warn: Warn) -> Iterator[tuple[Volum
     for volume in partitions:
         fs = _open_fs(image, volume.offset)
         if fs is None:
-            warn(f"partition {volume.slot} ({volume.description}) at offset {volume.offset}: "
+            warn(f"partition {volume.slot:03d} in mmls numbering ({volume.description}) at offset {volume.offset}: "
                  "no file system recognised; not walked")
         else:
             opened += 1
@@ -58,7 +58,8 @@ def _partitions(image: pytsk3.Img_Info, warn: Warn) -> Iterator[Volume]:
         description = part.desc.decode("utf-8", "replace")
         offset, length = part.start * block, part.len * block
         if offset >= image.get_size():
-            warn(f"partition {part.addr} ({description}) starts at {offset}, past the end of the image")
+            warn(f"partition {part.addr:03d} in mmls numbering ({description}) starts at byte {offset},"
+                 " past the end of the image")
             continue
         yield Volume(offset, length, description, part.addr)
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from evidence_fixtures import evidence_fixtures  # noqa: F401  (built test images, cached)
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = Path(os.environ.get("FORENSIX_CORPUS", ROOT.parent / "shared" / "corpus"))
