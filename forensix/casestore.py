@@ -96,10 +96,14 @@ class CaseStore:
             case_dir.mkdir(parents=True, exist_ok=True)
         db = sqlite3.connect(db_path)
         db.row_factory = sqlite3.Row
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA foreign_keys=ON")
-        db.executescript(_SCHEMA)
-        version = db.execute("SELECT value FROM case_info WHERE key='schema_version'").fetchone()
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA foreign_keys=ON")
+            db.executescript(_SCHEMA)
+            version = db.execute("SELECT value FROM case_info WHERE key='schema_version'").fetchone()
+        except sqlite3.DatabaseError as exc:
+            db.close()
+            raise CaseError(f"{case_dir}: the case database cannot be read ({exc})") from exc
         if version is None:
             db.execute("INSERT INTO case_info VALUES('schema_version', ?)", (str(SCHEMA_VERSION),))
             db.execute("INSERT INTO case_info VALUES('created_at', ?)", (utc_now(),))

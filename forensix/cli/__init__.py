@@ -23,10 +23,18 @@ def cli() -> None:
 
 
 def _add_commands() -> None:
+    """The built-in commands, then those plugins add through ``forensix_add_commands``."""
     from forensix.cli import export, plugins_cmd, scan
+    from forensix.pluginhost import call_impl, get_plugin_host
 
     for module in (scan, export, plugins_cmd):
         cli.add_command(module.command)
+    host = get_plugin_host()
+    for impl in host.impls("forensix_add_commands"):
+        try:
+            call_impl(impl, cli=cli)
+        except Exception as exc:  # a plugin's command must not break the built-in ones
+            console.warning(f"plugin {impl.plugin_name} could not add its commands: {exc}")
 
 
 def main() -> None:

@@ -29,7 +29,8 @@ class UserError(click.ClickException):
 
 class Messages:
     def __init__(self) -> None:
-        self.err = Console(stderr=True, highlight=False)
+        # soft_wrap: a message is one line however narrow the terminal, so logs stay greppable
+        self.err = Console(stderr=True, highlight=False, soft_wrap=True)
 
     def info(self, text: str) -> None:
         self.err.print(text, markup=False)

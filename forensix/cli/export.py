@@ -12,7 +12,7 @@ import click
 from forensix.casestore import CaseError, CaseStore
 from forensix.cli.console import UserError, console
 
-CSV_COLUMNS = ("evidence", "volume_offset", "fs_type", "path", "inode", "deleted", "size",
+CSV_COLUMNS = ("evidence", "volume_offset", "fs_type", "path", "name", "inode", "deleted", "size",
                "md5", "sha1", "sha256", "mtime", "atime", "ctime", "crtime", "container",
                "mime", "extension_mismatch", "hash_matches", "exif", "identifiers", "warnings")
 

@@ -1,0 +1,121 @@
+"""The CLI as a user meets it: exit codes, one-line errors, the launchers, export formats."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import export_records
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_missing_evidence_is_a_one_line_error_with_status_2(cli, tmp_path):
+    result = cli("scan", tmp_path / "nope.E01", "--case", tmp_path / "case", expect=2)
+    assert "no such file" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_a_file_that_is_not_an_image_is_refused(cli, tmp_path):
+    junk = tmp_path / "photo.jpg"
+    junk.write_bytes(b"\xff\xd8\xff\xe0" + b"\x00" * 5000)
+    result = cli("scan", junk, "--case", tmp_path / "case", expect=2)
+    assert "no partition table or file system" in result.stderr
+
+
+def test_export_of_a_folder_that_is_not_a_case(cli, tmp_path):
+    assert "not a forensix case" in cli("export", tmp_path, expect=2).stderr
+
+
+def test_launchers_behave_the_same(tmp_path):
+    outs = []
+    for argv in ([sys.executable, "forensix.py", "--version"], [sys.executable, "-m", "forensix", "--version"]):
+        proc = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 0, proc.stderr
+        outs.append(proc.stdout)
+    assert outs[0] == outs[1] and "forensix, version" in outs[0]
+
+
+def test_a_damaged_case_database_is_a_one_line_user_error(tmp_path):
+    case = tmp_path / "case"
+    case.mkdir()
+    (case / "case.sqlite").write_bytes(b"this is not sqlite" * 100)
+    proc = subprocess.run([sys.executable, "forensix.py", "export", str(case)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    assert "cannot be read" in proc.stderr and proc.stderr.strip().count("\n") == 0
+
+
+@pytest.mark.parametrize("debug", ["", "1"])
+def test_internal_errors_show_a_traceback_only_in_debug(monkeypatch, capsys, debug):
+    """An unexpected exception ends with one line and status 70; FORENSIX_DEBUG=1 adds the traceback."""
+    import forensix.cli as cli_module
+    from forensix.cli import export
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a defect")
+
+    monkeypatch.setenv("FORENSIX_DEBUG", debug)
+    monkeypatch.setattr(export.command, "callback", broken)
+    monkeypatch.setattr(sys, "argv", ["forensix", "export", "x"])
+    with pytest.raises(SystemExit) as exit_info:
+        cli_module.main()
+    assert exit_info.value.code == 70
+    err = capsys.readouterr().err
+    assert "internal error: RuntimeError: a defect" in err
+    assert ("Traceback" in err) == bool(debug)
+
+
+def test_rescanning_the_same_evidence_does_not_duplicate_records(cli, tmp_path, evidence_fixtures):
+    image = evidence_fixtures.evidence("fat16")
+    case = tmp_path / "case"
+    cli("scan", *image, "--case", case, "--no-progress")
+    first = export_records(case)
+    cli("scan", *image, "--case", case, "--no-progress")
+    second = export_records(case)
+    assert len(first) == len(second) > 0
+    assert [r["sha256"] for r in first] == [r["sha256"] for r in second]
+
+
+def test_csv_export_has_every_file_and_defuses_formulas(cli, tmp_path):
+    folder = tmp_path / "evidence"
+    folder.mkdir()
+    (folder / "=HYPERLINK(1).txt").write_text("x")
+    (folder / "plain.txt").write_text("hello")
+    case = tmp_path / "case"
+    cli("scan", folder, "--case", case, "--no-progress")
+    text = cli("export", case, "--format", "csv").stdout
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert len(rows) == 2
+    names = {r["name"] for r in rows}
+    assert names == {"'=HYPERLINK(1).txt", "plain.txt"}
+    out = tmp_path / "out.jsonl"
+    cli("export", case, "-o", out)
+    assert len(out.read_text().splitlines()) == 2
+
+
+def test_csv_cell_escaping():
+    from forensix.cli.export import _cell
+
+    assert _cell("=1+1") == "'=1+1"
+    assert _cell("@SUM(A1)") == "'@SUM(A1)"
+    assert _cell([{"a": 1}]) == '[{"a": 1}]'
+    assert _cell(None) == ""
+
+
+def test_keywords_example_plugin_finds_terms_across_encodings_and_chunks(cli, tmp_path):
+    folder = tmp_path / "evidence"
+    folder.mkdir()
+    (folder / "a.txt").write_bytes(b"x" * ((1 << 20) - 3) + b"RANSOM note")  # straddles the 1 MiB chunk
+    (folder / "b.txt").write_bytes("meet at the Harbour".encode("utf-16-le"))
+    case = tmp_path / "case"
+    cli("scan", folder, "--case", case, "--no-progress", "--enable-plugin", "keywords",
+        "--option", "keywords=ransom,harbour")
+    by_name = {r["name"]: r for r in export_records(case)}
+    assert by_name["a.txt"]["keywords"] == [{"term": "ransom", "offset": (1 << 20) - 3}]
+    assert by_name["b.txt"]["keywords"] == [{"term": "harbour", "offset": 24}]
