@@ -30,8 +30,9 @@ class FileAnalyzer(Protocol):
     """Receives one file's content chunk by chunk, in order, then the digests.
 
     ``key`` names the exported record key the result's ``data`` goes under
-    (``mime``, ``exif``, ``identifiers``, ``hash_matches`` ...). An analyzer
-    returned with ``key = None`` contributes findings/warnings/children only.
+    (``exif``, ``identifiers``, ``hash_matches`` ...). With ``key = None`` the
+    result's ``data``, a dict, is merged into the record's top level (``mime``,
+    ``extension_mismatch``), and ``None`` data adds nothing.
     """
 
     key: str | None
