@@ -374,3 +374,12 @@ def forensix_file_analyzer(entry: FileEntry, head: bytes) -> _Analyzer | None:
     if not worth_scanning(head):
         return None
     return _Analyzer(utf16_big_endian=head.startswith(b"\xfe\xff"))
+
+
+@hookimpl
+def forensix_scan_finished(config, stats: dict[str, Any]) -> None:
+    """Scan-wide summary for the closing table: distinct values of each kind in the case."""
+    rows = config.store.db.execute(
+        "SELECT kind, COUNT(DISTINCT value) FROM findings WHERE plugin = ? GROUP BY kind ORDER BY kind", (NAME,))
+    for kind, distinct in rows:
+        stats[f"distinct {kind} identifiers"] = distinct

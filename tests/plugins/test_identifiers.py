@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import random
+import re
 
 import pytest
 
@@ -171,3 +172,16 @@ def test_empty_result_is_an_empty_list():
 def test_random_bytes_give_almost_nothing():
     noise = random.Random(4).randbytes(4 << 20)
     assert len(analyze(noise).data) <= 2
+
+
+def test_scan_summary_counts_distinct_values_across_files(tmp_path):
+    """forensix_scan_finished summarises the case: two files, one shared address."""
+    from conftest import run_cli
+
+    folder = tmp_path / "evidence"
+    folder.mkdir()
+    (folder / "a.log").write_text("login from 8.8.8.8 and 192.168.1.20\n")
+    (folder / "b.log").write_text("again 8.8.8.8, mail trader.k@example.org\n")
+    out = run_cli("scan", folder, "--case", tmp_path / "case", "--no-progress").stderr
+    assert re.search(r"distinct ipv4 identifiers\s*│\s*2\b", out), out
+    assert re.search(r"distinct email identifiers\s*│\s*1\b", out)
