@@ -1,0 +1,68 @@
+"""``forensix demo`` end to end: build, case, scan, report; then exercise 5 on its output."""
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from demo_commands import run_cli
+from test_answer_keys import key
+
+FILES = 30
+
+
+@pytest.fixture(scope="module")
+def demo_dir(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("cmd") / "forensix-demo"
+    result = run_cli("demo", directory, "--files", FILES, "--no-progress")
+    assert f"report: {(directory / 'report.html').resolve()}" in result.output
+    return directory
+
+
+def _sections(html: str) -> dict[str, str]:
+    """Report text by numbered heading ('2. Known-material alerts' -> '2')."""
+    parts = re.split(r"<h2[^>]*>", html)[1:]
+    return {p.split(".", 1)[0]: p for p in parts if p[:1].isdigit()}
+
+
+def test_report_shows_every_planted_item_in_its_section(demo_dir):
+    answers = json.loads((demo_dir / "answers.json").read_text())
+    sections = _sections((demo_dir / "report.html").read_text(encoding="utf-8"))
+    alerts, disguised, photos, identifiers = (sections[n] for n in ("2", "3", "4", "5"))
+    for item in answers["items"]:
+        if item["role"] == "known-material":
+            where = item["path"] or f"{item['container']}/{item['member']}"
+            assert (where in alerts) is item["alert"], item["id"]
+            assert (where in disguised) is bool(item.get("extension_mismatch")), item["id"]
+        elif item["role"] == "photo":
+            assert item["path"] in photos
+            if "gps_latitude" in item["exif"]:
+                assert f"{item['exif']['gps_latitude']:.6f},{item['exif']['gps_longitude']:.6f}" in photos
+        elif item["role"] == "chat":
+            for identifier in item["identifiers"]:
+                assert identifier["value"] in identifiers, (item["id"], identifier)
+
+
+def test_exercise_5_verify_detects_a_tampered_report(demo_dir, tmp_path):
+    expected = key("05")
+    case = demo_dir / "case"
+    assert run_cli("verify", case, "--report", demo_dir / "report.html",
+                   expect=None).exit_code == expected["intact_exit_status"]
+    tampered = tmp_path / "tampered.html"
+    html = (demo_dir / "report.html").read_text(encoding="utf-8")
+    tampered.write_text(html.replace("beach_0412", "beach_0413", 1), encoding="utf-8")
+    result = run_cli("verify", case, "--report", tampered, expect=None)
+    assert result.exit_code == expected["tampered_exit_status"], result.output
+
+
+def test_same_folder_twice_is_refused_not_overwritten(demo_dir):
+    result = run_cli("demo", demo_dir, "--files", FILES, "--no-progress", expect=2)
+    assert "already holds a demo case" in result.output
+
+
+def test_foreign_folder_is_refused(tmp_path):
+    (tmp_path / "thesis.docx").write_bytes(b"mine")
+    result = run_cli("demo", tmp_path, "--build-only", expect=2)
+    assert "not from a demo" in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["thesis.docx"]
