@@ -1,0 +1,236 @@
+"""Benchmark the hash-set index at NSRL scale against a Python set and SQLite.
+
+Builds a hashdeep file of N entries (MD5 + SHA-256, default 10 million),
+imports it, then looks up M files' digests (default 1 million, 1% of them in
+the set) in batches as a scan would, checking MD5 and SHA-256 of every file.
+Each contender runs in its own subprocess so peak RSS (getrusage) is its own.
+
+    python bench/hashset_bench.py [--entries 10000000] [--lookups 1000000] [--workdir DIR]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+CHUNK = 1_000_000
+BATCH = 4096
+"""Files per lookup batch: roughly what a scan has hashed between two flushes."""
+_HEX = np.frombuffer(b"0123456789abcdef", np.uint8)
+
+
+def _hex(raw: np.ndarray) -> np.ndarray:
+    """(n, k) uint8 -> (n, 2k) ASCII hex, vectorised."""
+    out = np.empty((raw.shape[0], raw.shape[1] * 2), np.uint8)
+    out[:, 0::2] = _HEX[raw >> 4]
+    out[:, 1::2] = _HEX[raw & 15]
+    return out
+
+
+def _digests(seed: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return rng.integers(0, 256, (n, 16), np.uint8), rng.integers(0, 256, (n, 32), np.uint8)
+
+
+def generate(work: Path, entries: int, lookups: int) -> None:
+    """The hashdeep input and the query files (raw digests, 1% of them hits)."""
+    hits_wanted = lookups // 100
+    rng = np.random.default_rng(1)
+    hit_rows = np.sort(rng.choice(entries, hits_wanted, replace=False))
+    hit_md5, hit_sha = [], []
+    with open(work / "big.hashdeep", "wb") as out:
+        out.write(b"%%%% HASHDEEP-1.0\n%%%% size,md5,sha256,filename\n## benchmark data\n")
+        for first in range(0, entries, CHUNK):
+            n = min(CHUNK, entries - first)
+            md5, sha = _digests(1000 + first // CHUNK, n)
+            ids = np.arange(first, first + n, dtype=">u4").view(np.uint8).reshape(-1, 4)
+            line = np.concatenate([
+                np.tile(np.frombuffer(b"4096,", np.uint8), (n, 1)), _hex(md5), np.full((n, 1), ord(","), np.uint8),
+                _hex(sha), np.tile(np.frombuffer(b",./f", np.uint8), (n, 1)), _hex(ids),
+                np.full((n, 1), ord("\n"), np.uint8)], axis=1)
+            out.write(line.tobytes())
+            local = hit_rows[(hit_rows >= first) & (hit_rows < first + n)] - first
+            hit_md5.append(md5[local])
+            hit_sha.append(sha[local])
+    miss_md5, miss_sha = _digests(7, lookups - hits_wanted)
+    order = rng.permutation(lookups)
+    (work / "queries.md5").write_bytes(np.concatenate([*hit_md5, miss_md5])[order].tobytes())
+    (work / "queries.sha256").write_bytes(np.concatenate([*hit_sha, miss_sha])[order].tobytes())
+
+
+def _rss_mb() -> float:
+    """Peak RSS of this process. Linux keeps ru_maxrss across exec (the parent's peak
+    would leak in), so the kernel's per-process high-water mark is preferred."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _queries(work: Path) -> tuple[bytes, bytes]:
+    return (work / "queries.md5").read_bytes(), (work / "queries.sha256").read_bytes()
+
+
+def phase_generate(work: Path) -> dict:
+    entries, lookups = (int(v) for v in (work / "sizes").read_text().split())
+    generate(work, entries, lookups)
+    return {"input_mb": (work / "big.hashdeep").stat().st_size / 2**20}
+
+
+def phase_import(work: Path) -> dict:
+    from forensix.hashsets import build_index
+
+    start = time.perf_counter()
+    hs = build_index(work / "big.hashdeep", work / "index", name="bench", source_sha256="0" * 64)
+    seconds = time.perf_counter() - start
+    size = sum(p.stat().st_size for p in (work / "index").iterdir())
+    return {"entries": hs.entries, "seconds": seconds, "rate": hs.entries / seconds,
+            "disk_mb": size / 2**20, "rss_mb": _rss_mb()}
+
+
+def _batched(md5: bytes, sha: bytes, contains) -> tuple[int, float]:
+    """Files whose MD5 or SHA-256 is in the set, looked up BATCH files at a time."""
+    hits = 0
+    start = time.perf_counter()
+    for i in range(0, len(md5) // 16, BATCH):
+        m = contains("md5", md5[i * 16:(i + BATCH) * 16])
+        s = contains("sha256", sha[i * 32:(i + BATCH) * 32])
+        hits += int(np.count_nonzero(m | s))
+    return hits, time.perf_counter() - start
+
+
+def phase_index(work: Path) -> dict:
+    from forensix.hashsets import HashSet
+
+    md5, sha = _queries(work)
+    start = time.perf_counter()
+    hs = HashSet(work / "index")
+    opened = time.perf_counter() - start
+    hits, seconds = _batched(md5, sha, hs.contains_many)
+    return {"open_ms": opened * 1000, "hits": hits, "seconds": seconds, "rate": len(md5) // 16 / seconds,
+            "rss_mb": _rss_mb()}
+
+
+def _read_pairs(work: Path):
+    with open(work / "big.hashdeep") as f:
+        for line in f:
+            if line[0] not in "%#":
+                _, md5, sha, _ = line.split(",", 3)
+                yield bytes.fromhex(md5), bytes.fromhex(sha)
+
+
+def phase_pyset(work: Path) -> dict:
+    start = time.perf_counter()
+    md5s: set[bytes] = set()
+    shas: set[bytes] = set()
+    for m, s in _read_pairs(work):
+        md5s.add(m)
+        shas.add(s)
+    built = time.perf_counter() - start
+
+    def contains(algo: str, blob: bytes) -> np.ndarray:
+        table, w = (md5s, 16) if algo == "md5" else (shas, 32)
+        return np.fromiter((blob[i:i + w] in table for i in range(0, len(blob), w)), bool)
+
+    md5, sha = _queries(work)
+    hits, seconds = _batched(md5, sha, contains)
+    return {"seconds_build": built, "rate_build": len(md5s) / built, "hits": hits, "seconds": seconds,
+            "rate": len(md5) // 16 / seconds, "rss_mb": _rss_mb()}
+
+
+def phase_sqlite(work: Path) -> dict:
+    path = work / "bench.sqlite"
+    start = time.perf_counter()
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA journal_mode=OFF")
+    db.execute("PRAGMA synchronous=OFF")
+    db.execute("CREATE TABLE h (md5 BLOB, sha256 BLOB)")
+    db.executemany("INSERT INTO h VALUES (?, ?)", _read_pairs(work))
+    db.execute("CREATE INDEX h_md5 ON h(md5)")
+    db.execute("CREATE INDEX h_sha256 ON h(sha256)")
+    db.commit()
+    built = time.perf_counter() - start
+    entries = db.execute("SELECT count(*) FROM h").fetchone()[0]
+
+    def contains(algo: str, blob: bytes) -> np.ndarray:
+        w = 16 if algo == "md5" else 32
+        queries = [blob[i:i + w] for i in range(0, len(blob), w)]
+        db.execute("CREATE TEMP TABLE IF NOT EXISTS q (n INTEGER PRIMARY KEY, d BLOB)")
+        db.execute("DELETE FROM q")
+        db.executemany("INSERT INTO q VALUES (?, ?)", enumerate(queries))
+        found = [n for (n,) in db.execute(f"SELECT DISTINCT q.n FROM q JOIN h ON h.{algo} = q.d")]
+        hit = np.zeros(len(queries), bool)
+        hit[found] = True
+        return hit
+
+    md5, sha = _queries(work)
+    hits, seconds = _batched(md5, sha, contains)
+    return {"seconds_build": built, "rate_build": entries / built, "hits": hits, "seconds": seconds,
+            "rate": len(md5) // 16 / seconds, "disk_mb": path.stat().st_size / 2**20, "rss_mb": _rss_mb()}
+
+
+PHASES = {"generate": phase_generate, "import": phase_import, "index": phase_index, "pyset": phase_pyset, "sqlite": phase_sqlite}
+
+
+def _run(phase: str, work: Path) -> dict:
+    out = subprocess.run([sys.executable, __file__, "--phase", phase, "--workdir", str(work)],
+                         check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--entries", type=int, default=10_000_000)
+    parser.add_argument("--lookups", type=int, default=1_000_000)
+    parser.add_argument("--workdir", type=Path)
+    parser.add_argument("--skip", action="append", default=[], choices=["pyset", "sqlite"])
+    parser.add_argument("--phase", choices=PHASES, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.phase:
+        print(json.dumps(PHASES[args.phase](args.workdir)))
+        return
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="hashset-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        start = time.perf_counter()
+        (work / "sizes").write_text(f"{args.entries} {args.lookups}")
+        made = _run("generate", work)
+        print(f"input: {args.entries:,} entries (MD5 + SHA-256, hashdeep), "
+              f"{made['input_mb']:,.0f} MB, made in {time.perf_counter() - start:.1f} s; "
+              f"{args.lookups:,} lookups of MD5 and SHA-256, 1% hits, batches of {BATCH}")
+        imp = _run("import", work)
+        print(f"index import : {imp['rate']:>12,.0f} entries/s  ({imp['seconds']:.1f} s), "
+              f"{imp['disk_mb']:,.0f} MB on disk, peak RSS {imp['rss_mb']:,.0f} MB")
+        idx = _run("index", work)
+        print(f"index lookup : {idx['rate']:>12,.0f} lookups/s  ({idx['seconds']:.2f} s, {idx['hits']:,} hits), "
+              f"open {idx['open_ms']:.1f} ms, peak RSS {idx['rss_mb']:,.0f} MB")
+        for name in ("pyset", "sqlite"):
+            if name in args.skip:
+                continue
+            r = _run(name, work)
+            disk = f", {r['disk_mb']:,.0f} MB on disk" if "disk_mb" in r else ""
+            print(f"{name:<7} build: {r['rate_build']:>12,.0f} entries/s  ({r['seconds_build']:.1f} s){disk}")
+            print(f"{name:<7} lookup: {r['rate']:>11,.0f} lookups/s  ({r['seconds']:.2f} s, {r['hits']:,} hits), "
+                  f"peak RSS {r['rss_mb']:,.0f} MB")
+    finally:
+        if args.workdir is None:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
