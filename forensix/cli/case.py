@@ -1,0 +1,97 @@
+"""``forensix case``: the case's details and each exhibit's seizure record, as
+they appear on the report's cover; every change is in the action log."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from forensix.casestore import CaseError, CaseStore
+from forensix.cli.console import UserError, console
+
+_INFO_KEYS = ("case_number", "title", "agency", "examiner")
+
+
+@click.group("case")
+def command() -> None:
+    """Case and exhibit details for the report."""
+
+
+@command.command("init")
+@click.argument("case", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--case-number", required=True)
+@click.option("--examiner", required=True)
+@click.option("--agency", required=True)
+@click.option("--title")
+def init(case: Path, case_number: str, examiner: str, agency: str, title: str | None) -> None:
+    """Create CASE (or update its details): number, examiner, agency, title."""
+    try:
+        store = CaseStore.open(case, create=True)
+    except CaseError as exc:
+        raise UserError(str(exc)) from None
+    try:
+        values = {"case_number": case_number, "examiner": examiner, "agency": agency, "title": title}
+        action = "case details changed" if store.info().get("case_number") else "case created"
+        store.set_info(**values)
+        store.log_action(action, **{k: v for k, v in values.items() if v is not None})
+    finally:
+        store.close()
+    console.info(f"case {case_number} ready in {case}")
+
+
+@command.command("exhibit")
+@click.argument("case", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("evidence")
+@click.option("--exhibit", help="Exhibit number.")
+@click.option("--description")
+@click.option("--seized-by")
+@click.option("--seized-at", help="When (e.g. 2024-03-01T09:30+01:00).")
+@click.option("--seized-where", help="Where.")
+def exhibit(case: Path, evidence: str, **values: str | None) -> None:
+    """Record exhibit details for EVIDENCE (its label, exhibit number or path in the case)."""
+    store = _open(case)
+    try:
+        row = _find_evidence(store, evidence)
+        changes = {k: v for k, v in values.items() if v is not None}
+        if not changes:
+            raise UserError("nothing to record: give --exhibit, --description or a --seized-* option")
+        store.update_evidence(row["id"], **changes)
+        store.log_action("exhibit details recorded", path=row["path"], **changes)
+    finally:
+        store.close()
+    console.info(f"{row['path']}: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in changes.items()))
+
+
+@command.command("show")
+@click.argument("case", type=click.Path(file_okay=False, path_type=Path))
+def show(case: Path) -> None:
+    """Show the case details and its exhibits."""
+    store = _open(case)
+    try:
+        info = store.info()
+        console.table(f"case {case}", [(k.replace("_", " "), info.get(k) or "—") for k in (*_INFO_KEYS, "created_at")])
+        for ev in store.evidence():
+            console.table(f"exhibit {ev['exhibit'] or '—'}: {ev['label']}", [
+                (k.replace("_", " "), str(ev[k]) if ev[k] is not None else "—")
+                for k in ("path", "format", "size", "description", "seized_by", "seized_at", "seized_where",
+                          "sha256", "scanned_at")])
+        console.info(f"{len(store.actions())} entries in the action log")
+    finally:
+        store.close()
+
+
+def _open(case: Path) -> CaseStore:
+    try:
+        return CaseStore.open(case)
+    except CaseError as exc:
+        raise UserError(str(exc)) from None
+
+
+def _find_evidence(store: CaseStore, wanted: str):
+    """By label, exhibit number or path (as given or resolved)."""
+    resolved = str(Path(wanted).resolve())
+    rows = [r for r in store.evidence() if wanted in (r["label"], r["exhibit"], r["path"]) or r["path"] == resolved]
+    if len(rows) != 1:
+        known = ", ".join(r["label"] for r in store.evidence()) or "none scanned yet"
+        raise UserError(f"{wanted}: {'ambiguous' if rows else 'no such evidence item'} in the case (known: {known})")
+    return rows[0]

@@ -1,0 +1,97 @@
+"""Hashes of the evidence media itself, so a court can be shown that the bytes
+examined are the bytes seized, and that the examination did not change them.
+
+A disk image is hashed over the whole media as the container presents it (for
+E01 that is the acquired disk, which is what the imaging tool's stored MD5/SHA-1
+cover). A folder has no single byte stream, so it gets a *manifest hash*:
+
+    for every regular file, sorted by its path relative to the folder:
+        json.dumps(path) + " " + str(size) + " " + sha256(content) + "\\n"
+
+and MD5/SHA-1/SHA-256 over those UTF-8 lines. ``json.dumps`` keeps a name with a
+newline or a space on one unambiguous line. Symbolic links are not followed, as
+in the scan; anyone can recompute the manifest with a short script.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Callable, Mapping
+
+from forensix import folderwalk
+from forensix.evidence import EvidenceSource
+
+CHUNK = 4 << 20
+ALGORITHMS = ("md5", "sha1", "sha256")
+
+Progress = Callable[[int], None]
+"""Called with the number of bytes just hashed (for a progress bar)."""
+
+
+class MediaReadError(Exception):
+    """The media could not be read to its end: its hash would be meaningless."""
+
+
+def hash_media(source: EvidenceSource, progress: Progress | None = None) -> dict[str, str]:
+    """MD5, SHA-1 and SHA-256 of the whole media (or of a folder's manifest)."""
+    if source.is_folder:
+        return _hash_folder(source, progress)
+    assert source.image is not None
+    hashers = [hashlib.new(a) for a in ALGORITHMS]
+    offset = 0
+    while offset < source.size:
+        data = source.image.read(offset, min(CHUNK, source.size - offset))
+        if not data:
+            raise MediaReadError(f"{source.path}: media ends at byte {offset} of {source.size}")
+        for h in hashers:
+            h.update(data)
+        offset += len(data)
+        if progress is not None:
+            progress(len(data))
+    return {a: h.hexdigest() for a, h in zip(ALGORITHMS, hashers)}
+
+
+def _hash_folder(source: EvidenceSource, progress: Progress | None) -> dict[str, str]:
+    problems: list[str] = []
+    lines = []
+    for entry in folderwalk.walk(source.path, source.path.name, problems.append):
+        content = hashlib.sha256()
+        assert entry.read_chunks is not None
+        for chunk in entry.read_chunks():
+            content.update(chunk)
+            if progress is not None:
+                progress(len(chunk))
+        lines.append(f"{json.dumps(entry.path)} {entry.size} {content.hexdigest()}\n")
+    if problems:  # an unreadable file makes the manifest incomplete, so not a hash to rely on
+        raise MediaReadError(f"{source.path}: {problems[0]}")
+    manifest = "".join(sorted(lines)).encode("utf-8")
+    return {a: hashlib.new(a, manifest).hexdigest() for a in ALGORITHMS}
+
+
+def compare_stored(stored: Mapping[str, str | None], computed: Mapping[str, str | None]) -> str:
+    """Compare the hashes an imaging tool stored in the container with ours.
+
+    Returns ``"match"``, ``"mismatch"`` or ``"none stored"``; only algorithms
+    present on both sides are compared (E01 stores MD5 and optionally SHA-1).
+    """
+    pairs = [(stored.get(a), computed.get(a)) for a in ALGORITHMS if stored.get(a) and computed.get(a)]
+    if not pairs:
+        return "none stored"
+    return "match" if all(s.lower() == c.lower() for s, c in pairs) else "mismatch"
+
+
+def compare_recorded(recorded: Mapping[str, str | None], computed: Mapping[str, str]) -> list[str]:
+    """Algorithms whose recorded hash differs from the one computed now."""
+    return [a for a in ALGORITHMS if recorded.get(a) and recorded[a] != computed.get(a)]
+
+
+def record_media_hashes(store, evidence_id: int, source: EvidenceSource, phase: str,
+                        progress: Progress | None = None) -> dict[str, str]:
+    """Hash the media and store it in the case: ``phase="start"`` before the
+    scan (columns md5/sha1/sha256), ``"end"`` after it (end_*). Logged either way."""
+    digests = hash_media(source, progress)
+    prefix = "" if phase == "start" else "end_"
+    store.update_evidence(evidence_id, **{prefix + a: digests[a] for a in ALGORITHMS})
+    store.log_action(f"evidence hashed ({phase})", path=str(source.path), **digests,
+                     stored=compare_stored(source.stored_hashes, digests))
+    return digests

@@ -1,0 +1,88 @@
+"""The evidence report: one self-contained HTML file, its SHA-256 beside it and
+in the action log, so anyone can later show it is the report that was made.
+"""
+from __future__ import annotations
+
+import platform
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from forensix import __version__
+from forensix.casestore import CaseStore, utc_now
+from forensix.custody import REPORT_ACTION, write_sidecar
+from forensix.pluginhost import PluginHost, get_plugin_host
+from forensix.report.context import APPENDIX_CHUNK, APPENDIX_OPEN, ContextBuilder, ReportOptions
+from forensix.report.extensions import apply_column_filters, plugin_filters, plugin_sections
+from forensix.report.render import environment, render_to_file
+from forensix.report.thumbnails import Thumbnailer, evidence_paths
+
+__all__ = ["ReportOptions", "ReportResult", "generate_report"]
+
+
+@dataclass(frozen=True, slots=True)
+class ReportResult:
+    path: Path
+    sha256: str
+    report_id: str
+    sidecar: Path
+
+
+def generate_report(store: CaseStore, output: Path, options: ReportOptions = ReportOptions(),
+                    host: PluginHost | None = None) -> ReportResult:
+    """Write the report, its ``.sha256`` file, and log both in the case."""
+    output = output.resolve()
+    builder = ContextBuilder(store, options)
+    host = host if host is not None else get_plugin_host()
+    seen = set(builder.last_scan().get("plugin_load_failures") or [])  # already shown from the scan
+    execution_log = [f"report: plugin {f.plugin} not loaded: {f.error}" for f in host.failures
+                     if f"{f.plugin}: {f.error}" not in seen]
+    builtin = environment().filters
+    filters = plugin_filters(host, set(builtin), execution_log)
+    sections = plugin_sections(host, store, execution_log)
+    apply_column_filters(sections, {**builtin, **filters}, execution_log)
+    report_id = str(uuid.uuid4())
+    last = builder.actions[-1] if builder.actions else None
+    appendix_rows = builder.appendix_count()
+    log_head = f"{last['seq']}:{last['hash']}" if last else ""
+    context: dict[str, Any] = {
+        "report_id": report_id, "sidecar_name": output.name + ".sha256", "generated_at": utc_now(), "tool_version": __version__,
+        "host": platform.node(), "log_head": log_head, "options": options,
+        "cover": builder.cover(), "summary": builder.summary(), "alerts": builder.alerts(),
+        "disguised": builder.disguised(), "photos": builder.photos(), "network": builder.network(),
+        "integrity": builder.integrity(), "action_log": builder.action_log(), "warnings": builder.warnings(),
+        "appendix": builder.appendix(), "appendix_rows": appendix_rows, "appendix_chunk": APPENDIX_CHUNK,
+        "appendix_open": appendix_rows <= APPENDIX_OPEN, "plugin_sections": sections, "execution_log": execution_log,
+        "method": _method(host, builder.last_scan()), "hashsets": [dict(r) for r in store.db.execute(
+            "SELECT * FROM hashsets ORDER BY name")],
+    }
+    if options.show_thumbnails:
+        _add_thumbnails(store, context)
+    sha256 = render_to_file(environment(filters), context, output)
+    sidecar = write_sidecar(output, sha256)
+    store.log_action(REPORT_ACTION, path=str(output), sha256=sha256, report_id=report_id, log_head=log_head,
+                     all_files=options.all_files, show_thumbnails=options.show_thumbnails)
+    return ReportResult(output, sha256, report_id, sidecar)
+
+
+def _method(host: PluginHost, scan: dict[str, Any]) -> list[dict[str, str]]:
+    """Each plugin of the last scan with the version that ran, what it does and its limits."""
+    modules = dict(host.plugins())
+    out = []
+    for name, version in sorted((scan.get("plugins") or {}).items()):
+        module = modules.get(name)
+        out.append({"name": name, "version": str(version),
+                    "description": str(getattr(module, "DESCRIPTION", "") or "(plugin not installed now)"),
+                    "limits": str(getattr(module, "LIMITS", "") or "")})
+    return out
+
+
+def _add_thumbnails(store: CaseStore, context: dict[str, Any]) -> None:
+    alert_hashes = {a["sha256"] for a in context["alerts"]}
+    thumbs = Thumbnailer(evidence_paths(store.evidence()), alert_hashes)
+    try:
+        for item in context["photos"] + context["disguised"]:
+            item["thumb"] = thumbs.data_uri(item)
+    finally:
+        thumbs.close()
