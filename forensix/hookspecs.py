@@ -78,10 +78,15 @@ class HookSpecs:
 
     @hookspec
     def forensix_report_sections(self, store: Any) -> list[dict[str, Any]] | None:
-        """Return report sections ``{"id", "title", "priority", "html"}`` built
-        from the case store. Called once per report; results are concatenated."""
+        """Return report sections built from the case store, as data, never HTML:
+        ``{"id", "title", "priority", "text", "columns": [...], "rows": [[...]],
+        "column_filters": {column: filter_name}}``. Every cell is escaped by the
+        report (a section with an ``html`` key is refused); rows are capped at
+        10,000. Called once per report, one implementation at a time; results are
+        concatenated and a failing plugin becomes a line in the report's log."""
 
     @hookspec
     def forensix_template_filters(self) -> dict[str, Any] | None:
-        """Return Jinja2 filters ``{name: callable}`` for the report templates.
-        Called once per report; the dicts are merged."""
+        """Return ``{name: callable}`` value filters that sections name in
+        ``column_filters``. Called once per report; the dicts are merged. A name the
+        report already uses is refused, and a filter's output is escaped."""

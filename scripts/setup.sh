@@ -11,10 +11,10 @@ SUDO=""
 
 # libmagic1/media-types: file types; sleuthkit: reference tools for checking;
 # mtools dosfstools e2fsprogs fdisk ntfs-3g ewf-tools qemu-utils: build test and demo images;
-# chromium: the report test opens the report in a real browser.
+# chromium, poppler-utils: the report test opens the report in a real browser and reads its PDF.
 $SUDO apt-get update -qq
 $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-    python3-venv libmagic1 media-types sleuthkit mtools dosfstools e2fsprogs fdisk ntfs-3g \
+    python3-venv libmagic1 media-types sleuthkit mtools dosfstools e2fsprogs fdisk ntfs-3g poppler-utils \
     ewf-tools qemu-utils chromium fonts-dejavu-core >/dev/null
 
 PYTHON="${PYTHON:-python3}"

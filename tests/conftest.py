@@ -6,8 +6,8 @@ import os
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from evidence_fixtures import evidence_fixtures  # noqa: F401  (built test images, cached)
+from helpers import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = Path(os.environ.get("FORENSIX_CORPUS", ROOT.parent / "shared" / "corpus"))
@@ -27,23 +27,6 @@ def corpus() -> Path:
 @pytest.fixture(scope="session")
 def truth(corpus: Path) -> dict:
     return json.loads((corpus / "truth.json").read_text())
-
-
-def run_cli(*args: str, expect: int | None = 0):
-    """Invoke the CLI in-process as a user would; assert the exit status."""
-    from forensix.cli import _add_commands, cli
-
-    _add_commands()
-    result = CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
-    if expect is not None:
-        assert result.exit_code == expect, result.output
-    return result
-
-
-def export_records(case: Path) -> list[dict]:
-    """Scan results as the public JSONL export gives them."""
-    out = run_cli("export", case, "--format", "jsonl")
-    return [json.loads(line) for line in out.stdout.splitlines() if line.strip()]
 
 
 @pytest.fixture()

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import export_records
+from helpers import export_records
 
 
 @pytest.fixture(scope="module")
 def scanned(corpus, truth, tmp_path_factory):
-    from conftest import run_cli
+    from helpers import run_cli
 
     out = {}
     for name, image in truth["images"].items():

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import export_records, run_cli
-from evidence_fixtures import EvidenceFixtures, evidence_fixtures, load_builder  # noqa: F401  (fixture)
+from helpers import export_records, run_cli
+from evidence_fixtures import EvidenceFixtures, load_builder
 
 FIXTURE_NAMES = tuple(load_builder().BUILDERS)
 CONTAINERS = ("e01", "vmdk", "vhd", "qcow2", "split_000", "split_001", "split_aa")

@@ -15,6 +15,7 @@ from forensix.cli.options import parse_options, plugin_options
 from forensix.engine import Progress as EngineProgress
 from forensix.engine import Scanner, ScanStats
 from forensix.evidence import EvidenceError, EvidenceSource, open_evidence
+from forensix.integrity import MediaReadError, record_media_hashes
 from forensix.pluginhost import get_plugin_host
 from forensix.scanconfig import ScanConfig
 from forensix.volumes import find_filesystems
@@ -87,7 +88,8 @@ def command(evidence: tuple[str, ...], case_dir: Path, hashsets: tuple[str, ...]
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TextColumn("·"), DownloadColumn(), TransferSpeedColumn(), TimeElapsedColumn(),
                   TimeRemainingColumn(), console=console.err, disable=no_progress, transient=True) as bars:
-        scanner = Scanner(host, store, config, BarProgress(bars))
+        progress = BarProgress(bars)
+        scanner = Scanner(host, store, config, progress)
         scanner.configure()
         for index, source in enumerate(sources):
             exhibit = exhibits[index] if index < len(exhibits) else None
@@ -99,7 +101,9 @@ def command(evidence: tuple[str, ...], case_dir: Path, hashsets: tuple[str, ...]
             store.log_action("evidence added", path=str(source.path), label=label, format=source.fmt,
                              segments=list(source.segments), size=source.size, exhibit=exhibit)
             try:
+                _hash_media(store, evidence_id, source, "start", progress)
                 scanner.scan(source, label, evidence_id)
+                _hash_media(store, evidence_id, source, "end", progress)
             finally:
                 source.close()
             store.update_evidence(evidence_id, scanned_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
@@ -108,6 +112,23 @@ def command(evidence: tuple[str, ...], case_dir: Path, hashsets: tuple[str, ...]
     store.log_action("scan finished", seconds=round(elapsed, 1), **_stats_dict(stats))
     store.close()
     _summary(stats, case_dir, elapsed)
+
+
+def _hash_media(store: CaseStore, evidence_id: int, source: EvidenceSource, phase: str,
+                progress: BarProgress) -> None:
+    """Acquisition hash before the scan and again after it, to show the evidence did
+    not change; media that cannot be read to its end is a warning, not the scan."""
+    task = progress.progress.add_task(f"{source.path.name}: media hash ({phase})", total=source.size or None)
+    try:
+        record_media_hashes(store, evidence_id, source, phase,
+                            lambda n: progress.progress.advance(task, n))
+    except (MediaReadError, OSError) as exc:
+        message = f"media hash ({phase}) not computed: {exc}"
+        store.add_warning(evidence_id, str(source.path), message)
+        store.log_action(f"evidence hashed ({phase})", path=str(source.path), error=message)
+        progress.warning(message)
+    finally:
+        progress.progress.remove_task(task)
 
 
 def _open(path: str) -> EvidenceSource:

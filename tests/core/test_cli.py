@@ -3,14 +3,13 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import export_records
+from helpers import export_records
 
 ROOT = Path(__file__).resolve().parents[2]
 

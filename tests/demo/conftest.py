@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from forensix.demo.build import DEFAULT_SEED, build_demo
-from demo_commands import export_records, run_cli
+from helpers import export_records, run_cli
 
 TEST_FILES = 300
 """Ordinary files in the test build: enough for several E01 segments and directories."""

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from demo_commands import run_cli
+from helpers import run_cli
 from test_answer_keys import key
 
 FILES = 30

@@ -176,7 +176,7 @@ def test_random_bytes_give_almost_nothing():
 
 def test_scan_summary_counts_distinct_values_across_files(tmp_path):
     """forensix_scan_finished summarises the case: two files, one shared address."""
-    from conftest import run_cli
+    from helpers import run_cli
 
     folder = tmp_path / "evidence"
     folder.mkdir()
