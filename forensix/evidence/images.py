@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import os
+from collections import OrderedDict
 from typing import BinaryIO, Callable
 
 import pytsk3
@@ -76,6 +77,50 @@ def raw_image(paths: list[str]) -> tuple[ImageAdapter, int]:
     return ImageAdapter(segmented.size, segmented.read_at, segmented.close), segmented.size
 
 
+class BlockCache:
+    """Recently read blocks of a compressed or sparse container.
+
+    TSK reads metadata a few hundred bytes at a time, and each read of an E01,
+    VMDK or QCOW2 decompresses or maps a whole chunk; keeping the last blocks
+    turns those repeated small reads into memory copies.
+    """
+
+    BLOCK = 64 << 10
+    BLOCKS = 128  # 8 MiB
+
+    def __init__(self, read_at: Callable[[int, int], bytes], size: int) -> None:
+        self._read_at = read_at
+        self._size = size
+        self._blocks: OrderedDict[int, bytes] = OrderedDict()
+
+    def read_at(self, offset: int, length: int) -> bytes:
+        if length >= self.BLOCK:  # bulk content reads gain nothing from the cache
+            return self._read_at(offset, length)
+        out = bytearray()
+        end = offset + length
+        while offset < end:
+            index, skip = divmod(offset, self.BLOCK)
+            block = self._block(index)
+            piece = block[skip:skip + end - offset]
+            if not piece:
+                break
+            out += piece
+            offset += len(piece)
+        return bytes(out)
+
+    def _block(self, index: int) -> bytes:
+        block = self._blocks.get(index)
+        if block is None:
+            start = index * self.BLOCK
+            block = self._read_at(start, min(self.BLOCK, self._size - start))
+            self._blocks[index] = block
+            if len(self._blocks) > self.BLOCKS:
+                self._blocks.popitem(last=False)
+        else:
+            self._blocks.move_to_end(index)
+        return block
+
+
 def libyal_image(handle: object) -> tuple[ImageAdapter, int]:
     """Any opened libyal handle (pyewf, pyvmdk, pyvhdi, pyqcow): they share an API."""
     size = handle.get_media_size()  # type: ignore[attr-defined]
@@ -83,4 +128,5 @@ def libyal_image(handle: object) -> tuple[ImageAdapter, int]:
     def read_at(offset: int, length: int) -> bytes:
         return handle.read_buffer_at_offset(length, offset)  # type: ignore[attr-defined]
 
-    return ImageAdapter(size, read_at, handle.close), size  # type: ignore[attr-defined]
+    cache = BlockCache(read_at, size)
+    return ImageAdapter(size, cache.read_at, handle.close), size  # type: ignore[attr-defined]
