@@ -5,8 +5,8 @@ import time
 from pathlib import Path
 
 import click
-from rich.progress import (BarColumn, DownloadColumn, MofNCompleteColumn, Progress, SpinnerColumn,
-                           TextColumn, TimeElapsedColumn, TimeRemainingColumn, TransferSpeedColumn)
+from rich.progress import (BarColumn, DownloadColumn, Progress, SpinnerColumn, TaskID, TextColumn,
+                           TimeElapsedColumn, TimeRemainingColumn, TransferSpeedColumn)
 
 from forensix import __version__
 from forensix.casestore import CaseError, CaseStore
@@ -24,24 +24,25 @@ SHOWN_WARNINGS = 20
 
 
 class BarProgress(EngineProgress):
-    """Two bars on stderr: bytes hashed and files done, with rate and time left."""
+    """One bar per evidence item: bytes read, with the file count beside it."""
 
     def __init__(self, progress: Progress) -> None:
         self.progress = progress
-        self.bytes_task = None
-        self.files_task = None
+        self.task: TaskID | None = None
+        self.files_done = 0
+        self.files_total = 0
         self.warnings = 0
 
     def start_evidence(self, label: str, total_files: int, total_bytes: int) -> None:
-        for task in (self.bytes_task, self.files_task):
-            if task is not None:
-                self.progress.remove_task(task)
-        self.bytes_task = self.progress.add_task(f"{label}: bytes", total=total_bytes or None)
-        self.files_task = self.progress.add_task(f"{label}: files", total=total_files or None)
+        if self.task is not None:
+            self.progress.remove_task(self.task)
+        self.files_done, self.files_total = 0, total_files
+        self.task = self.progress.add_task(f"{label}: files", total=total_bytes or None,
+                                           detail=f"0/{total_files} files")
 
     def advance(self, files: int, nbytes: int) -> None:
-        self.progress.advance(self.files_task, files)
-        self.progress.advance(self.bytes_task, nbytes)
+        self.files_done += files
+        self.progress.update(self.task, advance=nbytes, detail=f"{self.files_done}/{self.files_total} files")
 
     def warning(self, text: str) -> None:
         """Show the first warnings as they come; all of them are in the case."""
@@ -50,6 +51,12 @@ class BarProgress(EngineProgress):
             console.warning(text)
         elif self.warnings == SHOWN_WARNINGS + 1:
             console.warning("more warnings follow; all are recorded in the case and the report")
+
+
+def progress_bars(disable: bool) -> Progress:
+    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
+                    TextColumn("{task.fields[detail]}"), TransferSpeedColumn(), TimeElapsedColumn(),
+                    TimeRemainingColumn(), console=console.err, disable=disable, transient=True)
 
 
 @click.command("scan")
@@ -85,9 +92,7 @@ def command(evidence: tuple[str, ...], case_dir: Path, hashsets: tuple[str, ...]
                      plugins={i.name: i.version for i in host.info()},
                      plugin_load_failures=[f"{f.plugin}: {f.error}" for f in host.failures],
                      options=config.options, tool=f"forensix {__version__}")
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TextColumn("·"), DownloadColumn(), TransferSpeedColumn(), TimeElapsedColumn(),
-                  TimeRemainingColumn(), console=console.err, disable=no_progress, transient=True) as bars:
+    with progress_bars(no_progress) as bars:
         progress = BarProgress(bars)
         scanner = Scanner(host, store, config, progress)
         scanner.configure()
@@ -118,7 +123,8 @@ def _hash_media(store: CaseStore, evidence_id: int, source: EvidenceSource, phas
                 progress: BarProgress) -> None:
     """Acquisition hash before the scan and again after it, to show the evidence did
     not change; media that cannot be read to its end is a warning, not the scan."""
-    task = progress.progress.add_task(f"{source.path.name}: media hash ({phase})", total=source.size or None)
+    task = progress.progress.add_task(f"{source.path.name}: media hash ({phase})", total=source.size or None,
+                                      detail="")
     try:
         record_media_hashes(store, evidence_id, source, phase,
                             lambda n: progress.progress.advance(task, n))
