@@ -10,12 +10,12 @@ SUDO=""
 [ "$(id -u)" = 0 ] || SUDO="sudo"
 
 # libmagic1/media-types: file types; sleuthkit: reference tools for checking;
-# mtools dosfstools e2fsprogs fdisk ntfs-3g ewf-tools qemu-utils: build test and demo images;
+# mtools dosfstools e2fsprogs fdisk ntfs-3g ewf-tools qemu-utils genisoimage: build test and demo images;
 # chromium, poppler-utils: the report test opens the report in a real browser and reads its PDF.
 $SUDO apt-get update -qq
 $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
     python3-venv libmagic1 media-types sleuthkit mtools dosfstools e2fsprogs fdisk ntfs-3g poppler-utils \
-    ewf-tools qemu-utils chromium fonts-dejavu-core >/dev/null
+    ewf-tools qemu-utils genisoimage chromium fonts-dejavu-core >/dev/null
 
 PYTHON="${PYTHON:-python3}"
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv

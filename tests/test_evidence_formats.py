@@ -15,7 +15,7 @@ from helpers import export_records, run_cli
 from evidence_fixtures import EvidenceFixtures, load_builder
 
 FIXTURE_NAMES = tuple(load_builder().BUILDERS)
-CONTAINERS = ("e01", "vmdk", "vhd", "qcow2", "split_000", "split_001", "split_aa")
+CONTAINERS = ("e01", "vmdk", "vhd", "vhdx", "qcow2", "split_000", "split_001", "split_aa")
 DAMAGED = ("truncated", "garbled_mbr")
 
 
