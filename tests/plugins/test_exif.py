@@ -179,3 +179,20 @@ def test_heic_tiff_and_raw_are_claimed(head: bytes) -> None:
 @pytest.mark.parametrize("head", [b"\x89PNG\r\n\x1a\n" + bytes(32), b"plain text, not a picture", b"PK\x03\x04"])
 def test_other_formats_are_not_claimed(head: bytes) -> None:
     assert analyse(head, "x.bin") is None
+
+
+@pytest.mark.parametrize("picture", ["gps_ne_below_sea.jpg", "canon_makernote_serial.jpg", "tiff_with_exif.tif"])
+def test_mutated_exif_never_raises(picture: str) -> None:
+    """Seeded mutation of real pictures' EXIF bytes, as a fuzzer would: each damaged
+    copy gives a result with at most one warning, never an exception or log spray."""
+    import random
+
+    original = (FIXTURES / picture).read_bytes()
+    rng = random.Random(f"exif-mutation:{picture}")
+    region = min(len(original), 4096)  # the EXIF block sits at the start of these files
+    for _ in range(300):
+        data = bytearray(original)
+        for _ in range(rng.randint(1, 8)):
+            data[rng.randrange(2, region)] = rng.randrange(256)
+        result = analyse(bytes(data), picture)
+        assert result is None or len(result.warnings) <= 1
