@@ -6,6 +6,7 @@ never corrupt a pipe.
 from __future__ import annotations
 
 import os
+import re
 from typing import NoReturn
 
 import click
@@ -27,21 +28,35 @@ class UserError(click.ClickException):
     exit_code = EXIT_USER_ERROR
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """Control characters as visible escapes.
+
+    Messages carry file names from a suspect's disk; an escape sequence or a
+    right-to-left override in a name must not rewrite the officer's terminal or
+    disguise what is printed.
+    """
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
+                        else f"\\u{ord(m.group()):04x}", text)
+
+
 class Messages:
     def __init__(self) -> None:
         # soft_wrap: a message is one line however narrow the terminal, so logs stay greppable
         self.err = Console(stderr=True, highlight=False, soft_wrap=True)
 
     def info(self, text: str) -> None:
-        self.err.print(text, markup=False)
+        self.err.print(printable(text), markup=False)
 
     def warning(self, text: str) -> None:
         self.err.print("[yellow]warning:[/yellow] ", end="")
-        self.err.print(text, markup=False)
+        self.err.print(printable(text), markup=False)
 
     def error(self, text: str) -> None:
         self.err.print("[red]error:[/red] ", end="")
-        self.err.print(text, markup=False)
+        self.err.print(printable(text), markup=False)
 
     def table(self, title: str, rows: list[tuple[str, str]]) -> None:
         table = Table(title=title, show_header=False)

@@ -77,6 +77,10 @@ def command(evidence: tuple[str, ...], case_dir: Path, hashsets: tuple[str, ...]
     if len(exhibits) > len(evidence):
         raise UserError("more --exhibit numbers than evidence items")
     sources = [_open(path) for path in evidence]
+    for source in sources:
+        if source.is_folder and case_dir.resolve().is_relative_to(source.path):
+            raise UserError(f"the case folder {case_dir} is inside the evidence folder {source.path};"
+                            " put it elsewhere so the scan does not examine its own output")
     try:
         store = CaseStore.open(case_dir, create=True)
     except CaseError as exc:

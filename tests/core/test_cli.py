@@ -118,3 +118,19 @@ def test_keywords_example_plugin_finds_terms_across_encodings_and_chunks(cli, tm
     by_name = {r["name"]: r for r in export_records(case)}
     assert by_name["a.txt"]["keywords"] == [{"term": "ransom", "offset": (1 << 20) - 3}]
     assert by_name["b.txt"]["keywords"] == [{"term": "harbour", "offset": 24}]
+
+
+def test_control_characters_from_evidence_never_reach_the_terminal():
+    from forensix.cli.console import printable
+
+    assert printable("a\x1b[2Jb\nc\u202etxt.exe") == "a\\x1b[2Jb\\x0ac\\u202etxt.exe"
+    assert printable("plain name.txt") == "plain name.txt"
+
+
+def test_a_case_inside_folder_evidence_is_refused(cli, tmp_path):
+    folder = tmp_path / "evidence"
+    folder.mkdir()
+    (folder / "a.txt").write_text("x")
+    result = cli("scan", folder, "--case", folder / "case", expect=2)
+    assert "inside the evidence folder" in result.stderr
+    assert not (folder / "case").exists()
