@@ -28,11 +28,11 @@ class UserError(click.ClickException):
     exit_code = EXIT_USER_ERROR
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def printable(text: str) -> str:
-    """Control characters as visible escapes.
+    """Control characters (but line breaks and tabs) as visible escapes.
 
     Messages carry file names from a suspect's disk; an escape sequence or a
     right-to-left override in a name must not rewrite the officer's terminal or

@@ -123,7 +123,7 @@ def test_keywords_example_plugin_finds_terms_across_encodings_and_chunks(cli, tm
 def test_control_characters_from_evidence_never_reach_the_terminal():
     from forensix.cli.console import printable
 
-    assert printable("a\x1b[2Jb\nc\u202etxt.exe") == "a\\x1b[2Jb\\x0ac\\u202etxt.exe"
+    assert printable("a\x1b[2Jb\rc\u202etxt.exe\n") == "a\\x1b[2Jb\\x0dc\\u202etxt.exe\n"
     assert printable("plain name.txt") == "plain name.txt"
 
 

@@ -56,9 +56,14 @@ def test_exercise_5_verify_detects_a_tampered_report(demo_dir, tmp_path):
     assert result.exit_code == expected["tampered_exit_status"], result.output
 
 
-def test_same_folder_twice_is_refused_not_overwritten(demo_dir):
-    result = run_cli("demo", demo_dir, "--files", FILES, "--no-progress", expect=2)
-    assert "already holds a demo case" in result.output
+def test_running_the_quick_start_again_replaces_the_earlier_demo(tmp_path):
+    folder = tmp_path / "demo"
+    run_cli("demo", folder, "--files", "5", "--build-only")
+    first = (folder / "answers.json").read_bytes()
+    (folder / "case").mkdir()  # as a triaged demo has
+    result = run_cli("demo", folder, "--files", "5", "--build-only")
+    assert "replacing the earlier demo" in result.output
+    assert (folder / "answers.json").read_bytes() == first and not (folder / "case").exists()
 
 
 def test_foreign_folder_is_refused(tmp_path):
