@@ -86,8 +86,9 @@ class ContextBuilder:
                 "SELECT DISTINCT file_id, json_extract(detail, '$.set') AS hset,"
                 " json_extract(detail, '$.category') AS cat FROM findings WHERE kind='hash_alert'"):
             categories[(row["hset"] or "?", row["cat"] if row["cat"] is not None else "—")] += 1
-        public_ips = count("SELECT COUNT(DISTINCT value) FROM findings WHERE kind IN ('ipv4','ipv6')"
-                           " AND json_extract(detail, '$.scope')='public'")
+        public_ips, documentation_ips = (
+            count("SELECT COUNT(DISTINCT value) FROM findings WHERE kind IN ('ipv4','ipv6')"
+                  " AND json_extract(detail, '$.scope')=?", scope) for scope in ("public", "documentation"))
         return {
             "files": count("SELECT COUNT(*) FROM files WHERE container IS NULL"),
             "archive_members": count("SELECT COUNT(*) FROM files WHERE container IS NOT NULL"),
@@ -99,6 +100,7 @@ class ContextBuilder:
             "disguised": count("SELECT COUNT(*) FROM files WHERE json_extract(record, '$.extension_mismatch')=1"),
             "gps_photos": count("SELECT COUNT(DISTINCT file_id) FROM findings WHERE kind='gps'"),
             "public_ips": public_ips,
+            "documentation_ips": documentation_ips,
             "warnings": count("SELECT COUNT(*) FROM warnings")
             + count("SELECT COALESCE(SUM(warning_count), 0) FROM files"),
             "plugin_load_failures": self.last_scan().get("plugin_load_failures", []),
