@@ -59,6 +59,15 @@ def verify_chain(rows: Iterable[Mapping[str, Any]]) -> list[Problem]:
     return problems
 
 
+def verify_noted_head(digest: str, rows: Iterable[Mapping[str, Any]]) -> list[Problem]:
+    """The log head an examiner noted (the scan summary prints it) must still be in
+    the log: entries cut from the end leave no gap the chain itself could show."""
+    if any(row["hash"] == digest.strip().lower() for row in rows):
+        return []
+    return [Problem("action log", f"no entry has the hash {digest.strip()} noted earlier: "
+                                  "the log was cut or rewritten after it was noted")]
+
+
 def file_sha256(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:

@@ -118,9 +118,9 @@ def command(evidence: tuple[str, ...], case_dir: Path, hashsets: tuple[str, ...]
             store.update_evidence(evidence_id, scanned_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
         stats = scanner.finish()
     elapsed = time.monotonic() - started
-    store.log_action("scan finished", seconds=round(elapsed, 1), **_stats_dict(stats))
+    log_head = store.log_action("scan finished", seconds=round(elapsed, 1), **_stats_dict(stats))
     store.close()
-    _summary(stats, case_dir, elapsed)
+    _summary(stats, case_dir, elapsed, log_head)
 
 
 def _hash_media(store: CaseStore, evidence_id: int, source: EvidenceSource, phase: str,
@@ -174,7 +174,9 @@ def _stats_dict(stats: ScanStats) -> dict[str, object]:
     return out
 
 
-def _summary(stats: ScanStats, case_dir: Path, elapsed: float) -> None:
+def _summary(stats: ScanStats, case_dir: Path, elapsed: float, log_head: str) -> None:
+    """The closing table; the log head is for the examiner's notes: with it, a later
+    `forensix verify` can be checked against an entry cut from the end of the log."""
     rows = [
         ("evidence items", str(stats.evidence)),
         ("file systems walked", str(stats.volumes)),
@@ -188,6 +190,7 @@ def _summary(stats: ScanStats, case_dir: Path, elapsed: float) -> None:
     rows += [(k.replace("_", " "), str(v)) for k, v in sorted(stats.extra.items())]
     rows.append(("time", f"{elapsed:.1f} s"))
     console.table(f"scan summary — case {case_dir}", rows)
+    console.info(f"action log head (note it): {log_head}")
     if stats.alerts:
         console.warning(f"{stats.alerts} files match known-material hash sets; they are listed, never shown, "
                         f"in the report (forensix report {case_dir})")

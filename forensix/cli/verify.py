@@ -8,7 +8,7 @@ import click
 
 from forensix.casestore import CaseError, CaseStore
 from forensix.cli.console import EXIT_FAILED, UserError, console
-from forensix.custody import logged_reports, verify_chain, verify_report
+from forensix.custody import logged_reports, verify_chain, verify_noted_head, verify_report
 from forensix.evidence import EvidenceError, open_evidence
 from forensix.integrity import ALGORITHMS, MediaReadError, compare_recorded, compare_stored, hash_media
 
@@ -24,7 +24,9 @@ def _open_case(case: Path) -> CaseStore:
 @click.argument("case", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--report", "reports", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Check this report file (default: every report the log mentions).")
-def command(case: Path, reports: tuple[Path, ...]) -> None:
+@click.option("--log-head", "heads", multiple=True, metavar="HASH",
+              help="A log head noted earlier (the scan summary prints it); it must still be in the log.")
+def command(case: Path, reports: tuple[Path, ...], heads: tuple[str, ...]) -> None:
     """Check the action log of CASE and its reports; exit 1 and say what changed if anything did."""
     store = _open_case(case)
     try:
@@ -32,6 +34,8 @@ def command(case: Path, reports: tuple[Path, ...]) -> None:
     finally:
         store.close()
     problems = verify_chain(rows)
+    for head in heads:
+        problems += verify_noted_head(head, rows)
     paths = list(reports) or [Path(r["path"]) for r in logged_reports(rows) if r.get("path")]
     for path in dict.fromkeys(paths):
         if not reports and not path.exists():
@@ -45,7 +49,8 @@ def command(case: Path, reports: tuple[Path, ...]) -> None:
         for problem in problems:
             console.error(str(problem))
         raise SystemExit(EXIT_FAILED)
-    console.info(f"action log intact: {len(rows)} entries, chained from the first to the last")
+    console.info(f"action log intact: {len(rows)} entries, chained from the first to the last;"
+                 f" head {rows[-1]['hash'] if rows else '(empty)'}")
 
 
 @click.command("verify-evidence")

@@ -63,3 +63,21 @@ def test_a_report_outlives_a_cut_log(case: Path) -> None:
     assert run_cli("verify", case).exit_code == 0  # the log alone cannot tell
     out = run_cli("verify", case, "--report", case / "REPORT.html", expect=1).output
     assert f"log entry {last - 1}" in out and "cut" in out
+
+
+def test_a_log_cut_after_the_noted_head_is_found(tmp_path: Path) -> None:
+    """The scan summary prints the log head; verify --log-head finds entries cut from the end."""
+    import re
+
+    folder = tmp_path / "usb"
+    folder.mkdir()
+    (folder / "a.txt").write_text("x\n")
+    case = tmp_path / "case"
+    out = run_cli("scan", folder, "--case", case, "--no-progress").stderr
+    head = re.search(r"action log head \(note it\): ([0-9a-f]{64})", out).group(1)
+    assert "action log intact" in run_cli("verify", case, "--log-head", head).output
+    db = _db(case)
+    db.execute("DELETE FROM actions WHERE seq=(SELECT MAX(seq) FROM actions)")  # the tail leaves no gap
+    assert run_cli("verify", case).exit_code == 0  # the chain alone cannot see it
+    result = run_cli("verify", case, "--log-head", head, expect=1)
+    assert f"no entry has the hash {head}" in result.output
