@@ -12,6 +12,10 @@ from forensix.demo.build import DEFAULT_FILES, DEFAULT_SEED, build_demo
 from forensix.demo.disk import DiskBuildError, tools_missing
 from forensix.demo.triage import command_line, report_path, run_step, triage_steps
 
+MAX_FILES = 15_000
+"""What the demo disk's fixed FAT32 partition holds besides the planted items; the
+partition layout is fixed so the answer sheet's offsets never change."""
+
 _OURS = {"answers.json", "evidence", "hashsets", "case", "report.html", "report.html.sha256"}
 """What a demo folder holds: a folder with anything else is not overwritten."""
 
@@ -21,7 +25,7 @@ _OURS = {"answers.json", "evidence", "hashsets", "case", "report.html", "report.
                 type=click.Path(file_okay=False, path_type=Path))
 @click.option("--seed", default=DEFAULT_SEED, show_default=True,
               help="Scenario seed: the same seed gives the same evidence, byte for byte.")
-@click.option("--files", default=DEFAULT_FILES, show_default=True, type=click.IntRange(0, 20_000),
+@click.option("--files", default=DEFAULT_FILES, show_default=True, type=click.IntRange(0, MAX_FILES),
               help="Ordinary files to generate around the planted items.")
 @click.option("--build-only", is_flag=True, help="Build the evidence, hash sets and answer sheet; do not scan.")
 @click.option("--no-progress", is_flag=True, help="No progress bars (for logs and scripts).")

@@ -71,3 +71,8 @@ def test_foreign_folder_is_refused(tmp_path):
     result = run_cli("demo", tmp_path, "--build-only", expect=2)
     assert "not from a demo" in result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["thesis.docx"]
+
+
+def test_more_files_than_the_demo_disk_holds_is_a_usage_error(tmp_path):
+    result = run_cli("demo", tmp_path / "d", "--files", "15001", "--build-only", expect=2)
+    assert "15001" in result.output and not (tmp_path / "d").exists()
