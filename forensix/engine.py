@@ -7,13 +7,13 @@ file: entries stream from the walkers straight into the store.
 """
 from __future__ import annotations
 
-import hashlib
 import logging
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
 from forensix import folderwalk, tskwalk
 from forensix.casestore import CaseStore
+from forensix.digests import MultiHasher
 from forensix.evidence import EvidenceSource
 from forensix.pluginhost import PluginHost, call_impl
 from forensix.records import AnalyzerResult, Digests, FileEntry, FileRecord, Finding
@@ -136,7 +136,7 @@ class Scanner:
 
     def _read_and_analyze(self, entry: FileEntry) -> tuple[FileRecord, list[FileEntry]]:
         warnings = list(entry.warnings)
-        hashers = (hashlib.md5(), hashlib.sha1(), hashlib.sha256())
+        hasher = MultiHasher()
         analyzers: list[tuple[str, Any]] = []
         offset = 0
         complete = True
@@ -146,8 +146,7 @@ class Scanner:
             analyzers = self._analyzers(entry, head, warnings)
             chunk = head
             while chunk:
-                for h in hashers:
-                    h.update(chunk)
+                hasher.update(chunk)
                 for name, analyzer in list(analyzers):
                     try:
                         analyzer.feed(chunk, offset)
@@ -162,7 +161,7 @@ class Scanner:
         if complete and offset < entry.size and entry.read_chunks is not None:
             warnings.append(f"only {offset} of {entry.size} bytes could be read "
                             "(uninitialised, sparse or unrecoverable content)")
-        digests = (Digests(*(h.hexdigest() for h in hashers), bytes_read=offset) if complete
+        digests = (Digests(**hasher.hexdigests(), bytes_read=offset) if complete
                    else Digests(None, None, None, bytes_read=offset))
         analysis: dict[str, Any] = {}
         findings: list[Finding] = []

@@ -19,10 +19,10 @@ import json
 from typing import Callable, Mapping
 
 from forensix import folderwalk
+from forensix.digests import ALGORITHMS, MultiHasher
 from forensix.evidence import EvidenceSource
 
 CHUNK = 4 << 20
-ALGORITHMS = ("md5", "sha1", "sha256")
 
 Progress = Callable[[int], None]
 """Called with the number of bytes just hashed (for a progress bar)."""
@@ -37,18 +37,17 @@ def hash_media(source: EvidenceSource, progress: Progress | None = None) -> dict
     if source.is_folder:
         return _hash_folder(source, progress)
     assert source.image is not None
-    hashers = [hashlib.new(a) for a in ALGORITHMS]
+    hasher = MultiHasher()
     offset = 0
     while offset < source.size:
         data = source.image.read(offset, min(CHUNK, source.size - offset))
         if not data:
             raise MediaReadError(f"{source.path}: media ends at byte {offset} of {source.size}")
-        for h in hashers:
-            h.update(data)
+        hasher.update(data)
         offset += len(data)
         if progress is not None:
             progress(len(data))
-    return {a: h.hexdigest() for a, h in zip(ALGORITHMS, hashers)}
+    return hasher.hexdigests()
 
 
 def _hash_folder(source: EvidenceSource, progress: Progress | None) -> dict[str, str]:

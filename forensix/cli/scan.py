@@ -68,10 +68,13 @@ def progress_bars(disable: bool) -> Progress:
 @click.option("--exhibit", "exhibits", multiple=True, metavar="NUMBER",
               help="Exhibit number of each evidence item, in the order given.")
 @click.option("--option", "options", multiple=True, metavar="KEY=VALUE", help="A plugin option.")
+@click.option("--media-hash", type=click.Choice(["both", "start", "none"]), default="both", show_default=True,
+              help="Hash the whole media before and after the scan, before only, or not at all (each pass "
+                   "reads the whole image; `forensix verify-evidence` can hash it later).")
 @click.option("--no-progress", is_flag=True, help="No progress bars (for logs and scripts).")
 @plugin_options
 def command(evidence: tuple[str, ...], case_dir: Path, hashsets: tuple[str, ...], exhibits: tuple[str, ...],
-            options: tuple[str, ...], no_progress: bool, disable: tuple[str, ...], enable: tuple[str, ...],
+            options: tuple[str, ...], media_hash: str, no_progress: bool, disable: tuple[str, ...], enable: tuple[str, ...],
             plugins_dirs: tuple[Path, ...]) -> None:
     """Scan EVIDENCE (disk images: raw/dd, split raw, E01, VMDK, VHD/VHDX, QCOW2; or folders)."""
     if len(exhibits) > len(evidence):
@@ -95,7 +98,7 @@ def command(evidence: tuple[str, ...], case_dir: Path, hashsets: tuple[str, ...]
     store.log_action("scan started", evidence=[str(s.path) for s in sources], hashsets=list(hashsets),
                      plugins={i.name: i.version for i in host.info()},
                      plugin_load_failures=[f"{f.plugin}: {f.error}" for f in host.failures],
-                     options=config.options, tool=f"forensix {__version__}")
+                     options=config.options, media_hash=media_hash, tool=f"forensix {__version__}")
     with progress_bars(no_progress) as bars:
         progress = BarProgress(bars)
         scanner = Scanner(host, store, config, progress)
@@ -110,9 +113,11 @@ def command(evidence: tuple[str, ...], case_dir: Path, hashsets: tuple[str, ...]
             store.log_action("evidence added", path=str(source.path), label=label, format=source.fmt,
                              segments=list(source.segments), size=source.size, exhibit=exhibit)
             try:
-                _hash_media(store, evidence_id, source, "start", progress)
+                if media_hash != "none":
+                    _hash_media(store, evidence_id, source, "start", progress)
                 scanner.scan(source, label, evidence_id)
-                _hash_media(store, evidence_id, source, "end", progress)
+                if media_hash == "both":
+                    _hash_media(store, evidence_id, source, "end", progress)
             finally:
                 source.close()
             store.update_evidence(evidence_id, scanned_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))

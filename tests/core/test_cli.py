@@ -134,3 +134,16 @@ def test_a_case_inside_folder_evidence_is_refused(cli, tmp_path):
     result = cli("scan", folder, "--case", folder / "case", expect=2)
     assert "inside the evidence folder" in result.stderr
     assert not (folder / "case").exists()
+
+
+@pytest.mark.parametrize("choice, start, end", [("both", True, True), ("start", True, False), ("none", False, False)])
+def test_media_hash_passes(cli, tmp_path, evidence_fixtures, choice, start, end):
+    import hashlib
+    import sqlite3
+
+    image = evidence_fixtures.evidence("fat12")[0]
+    case = tmp_path / "case"
+    cli("scan", image, "--case", case, "--no-progress", "--media-hash", choice)
+    row = sqlite3.connect(case / "case.sqlite").execute("SELECT sha256, end_sha256 FROM evidence").fetchone()
+    whole = hashlib.sha256(Path(image).read_bytes()).hexdigest()
+    assert row == (whole if start else None, whole if end else None)
