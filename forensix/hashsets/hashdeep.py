@@ -6,9 +6,9 @@ commas, so a line is split at most ``columns - 1`` times. Algorithms forensix
 does not match on (tiger, whirlpool) are ignored.
 
 These lists run to tens of millions of lines, so lines are parsed a block at
-a time with numpy (comma positions, hex decoding, size digits); only a line
-that does not fit the header's shape goes through the per-line parser, which
-says what is wrong with it.
+a time (:mod:`forensix.hashsets.lineblocks`: comma positions, hex decoding,
+size digits); only a line that does not fit the header's shape goes through
+the per-line parser, which says what is wrong with it.
 """
 from __future__ import annotations
 
@@ -19,16 +19,12 @@ import numpy as np
 
 from forensix.hashsets.entries import ALGORITHMS, HashEntry, HashSetError, ReadLog, parse_digest
 from forensix.hashsets.indexwriter import Batch
+from forensix.hashsets.lineblocks import MAX_TEXT, hex_field, read_lines, text_field, windows
 
 FORMAT = "hashdeep"
 DEFAULT_KIND = "known-bad"
 MAGIC = "%%%% HASHDEEP-1.0"
-BLOCK = 8 << 20
 SIZE_DIGITS = 18
-
-_HEX_VALUE = np.full(256, 255, np.uint8)
-for _i, _c in enumerate(b"0123456789abcdef"):
-    _HEX_VALUE[_c] = _HEX_VALUE[bytes([_c]).upper()[0]] = _i
 
 
 def sniff(head: bytes) -> bool:
@@ -40,23 +36,8 @@ def read(path: Path, log: ReadLog) -> Iterator[HashEntry | Batch]:
     with open(path, "rb") as f:
         columns, number = _header(f, path)
         slots = _slots(path, number, columns)
-        tail = b""
-        while True:
-            block = f.read(BLOCK)
-            data = tail + block
-            cut = data.rfind(b"\n") + 1 if block else len(data)
-            data, tail = data[:cut], data[cut:]
-            if data:
-                if not data.endswith(b"\n"):
-                    data += b"\n"
-                batch, bad = _parse_block(data, columns, slots)
-                if batch.count:
-                    yield batch
-                yield from _slow_lines(data, bad, number, columns, slots, log)
-                number += data.count(b"\n")
-                log.position(f.tell())
-            if not block:
-                return
+        yield from read_lines(f, number, log, lambda a, starts, ends: _parse_block(a, starts, ends, columns, slots),
+                              lambda line: _line(line, columns, slots))
 
 
 def _header(f: BinaryIO, path: Path) -> tuple[list[str], int]:
@@ -87,14 +68,10 @@ def _slots(path: Path, number: int, columns: list[str]) -> tuple[int | None, ...
     return slots
 
 
-def _parse_block(data: bytes, columns: list[str], slots: tuple[int | None, ...]) -> tuple[Batch, np.ndarray]:
-    """Entries of the well-formed lines of ``data`` (whole lines), and the line numbers
-    (from 0) of the others; blank and comment lines are in neither."""
-    a = np.frombuffer(data, np.uint8)
-    ends = np.flatnonzero(a == 10)
-    starts = np.concatenate(([0], ends[:-1] + 1))
-    ends = ends - (a[ends - 1] == 13) * (ends > starts)  # CRLF
-    commas = np.flatnonzero(a == 44)
+def _parse_block(a: np.ndarray, starts: np.ndarray, ends: np.ndarray, columns: list[str],
+                 slots: tuple[int | None, ...]) -> tuple[Batch, np.ndarray]:
+    """Entries of the well-formed lines, and the indexes of the others (not blank or comment)."""
+    commas = np.flatnonzero(a[:ends[-1] + 1] == 44) if len(ends) else np.zeros(0, np.intp)
     first = np.searchsorted(commas, starts)
     wanted = len(columns) - 1
     ok = first + wanted <= len(commas)
@@ -104,79 +81,49 @@ def _parse_block(data: bytes, columns: list[str], slots: tuple[int | None, ...])
         ok &= cut[:, -1] < ends
     field_start = np.concatenate((starts[:, None], cut + 1), axis=1)
     field_end = np.concatenate((cut, ends[:, None]), axis=1)
-    lead = a[np.minimum(starts, len(a) - 1)]
+    lead = a[starts]
     skip = (ends == starts) | (lead == ord("#")) | (lead == ord("%"))
     digests = {}
     md5, sha1, sha256, size, name = slots
     for algo, slot in zip(ALGORITHMS, (md5, sha1, sha256)):
         if slot is not None:
-            digests[algo], good = _hex_field(a, field_start[:, slot], field_end[:, slot], ALGORITHMS[algo])
+            digests[algo], good = hex_field(a, field_start[:, slot], field_end[:, slot], ALGORITHMS[algo])
             ok &= good
     sizes = np.full(len(starts), -1, np.int64)
     if size is not None:
         sizes, good = _int_field(a, field_start[:, size], field_end[:, size])
         ok &= good
+    if name is not None:
+        ok &= field_end[:, name] - field_start[:, name] <= MAX_TEXT
     ok &= ~skip
+    if not ok.all():  # rare: most blocks are all well-formed lines, and need no copy
+        digests, sizes, field_start, field_end = (
+            {k: v[ok] for k, v in digests.items()}, sizes[ok], field_start[ok], field_end[ok])
     texts = {}
     if name is not None:
-        texts["name"] = _text_field(a, field_start[ok, name], field_end[ok, name])
-    batch = Batch(count=int(ok.sum()), digests={k: v[ok] for k, v in digests.items()}, sizes=sizes[ok], texts=texts)
-    return batch, np.flatnonzero(~ok & ~skip)
-
-
-def _hex_field(a: np.ndarray, start: np.ndarray, end: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
-    values = _HEX_VALUE[_windows(a, start, 2 * size)]
-    good = (end - start == 2 * size) & (values != 255).all(axis=1)
-    return (values[:, 0::2] << 4) | values[:, 1::2], good
-
-
-def _windows(a: np.ndarray, start: np.ndarray, width: int) -> np.ndarray:
-    """Rows of ``width`` bytes from each start (clipped into ``a``): one copy per row, not per byte."""
-    if len(a) < width:
-        a = np.concatenate((a, np.zeros(width - len(a), np.uint8)))
-    view = np.lib.stride_tricks.sliding_window_view(a, width)
-    return view[np.clip(start, 0, len(view) - 1)]
+        texts["name"] = text_field(a, field_start[:, name], field_end[:, name])
+    return Batch(count=len(sizes), digests=digests, sizes=sizes, texts=texts), np.flatnonzero(~ok & ~skip)
 
 
 def _int_field(a: np.ndarray, start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Decimal digits right-aligned into as many columns as the longest field; empty means -1."""
+    """Decimal fields, one digit column at a time (Horner's rule); an empty field means -1."""
     length = end - start
-    width = int(min(max(length.max(initial=1), 1), SIZE_DIGITS))
-    inside = np.arange(width) >= (width - length)[:, None]
-    padded = np.concatenate((np.zeros(width, np.uint8), a))  # a window may reach before the block
-    digits = _windows(padded, end, width).astype(np.int64) - 48
+    width = int(min(length.max(initial=0), SIZE_DIGITS))
+    digits = windows(a, start, width).astype(np.int64) - 48
+    inside = np.arange(width) < length[:, None]
     good = (length <= SIZE_DIGITS) & (((digits >= 0) & (digits <= 9)) | ~inside).all(axis=1)
-    value = np.where(inside, digits, 0) @ (10 ** np.arange(width - 1, -1, -1, dtype=np.int64))
+    value = np.zeros(len(start), np.int64)
+    for column in range(width):
+        value = np.where(inside[:, column], value * 10 + digits[:, column], value)
     return np.where(length > 0, value, -1), good
 
 
-def _text_field(a: np.ndarray, start: np.ndarray, end: np.ndarray) -> tuple[bytes, np.ndarray]:
-    """The fields' bytes, each followed by a NUL, and where each one starts."""
-    lengths = end - start
-    out_start = np.cumsum(lengths + 1) - (lengths + 1)
-    within = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-    out = np.zeros(int(lengths.sum()) + len(lengths), np.uint8)
-    out[np.repeat(out_start, lengths) + within] = a[np.repeat(start, lengths) + within]
-    return out.tobytes(), out_start
-
-
-def _slow_lines(data: bytes, bad: np.ndarray, number: int, columns: list[str],
-                slots: tuple[int | None, ...], log: ReadLog) -> Iterator[HashEntry]:
-    """Lines the block parser could not take: parse them alone, to keep or to explain."""
-    if not len(bad):
-        return
-    lines = data.split(b"\n")
-    for index in bad.tolist():
-        line = lines[index].decode("utf-8", "replace").rstrip("\r")
-        cells = line.split(",", len(columns) - 1)
-        where = f"line {number + index + 1}"
-        if len(cells) != len(columns):
-            log.reject(where, f"{len(cells)} fields where the header names {len(columns)}")
-            continue
-        try:
-            yield _entry(cells, slots)
-        except ValueError as exc:
-            log.reject(where, str(exc))
+def _line(line: str, columns: list[str], slots: tuple[int | None, ...]) -> HashEntry:
+    """A line the block parser could not take: parsed alone, to keep or to explain."""
+    cells = line.split(",", len(columns) - 1)
+    if len(cells) != len(columns):
+        raise ValueError(f"{len(cells)} fields where the header names {len(columns)}")
+    return _entry(cells, slots)
 
 
 def _entry(cells: list[str], slots: tuple[int | None, ...]) -> HashEntry:

@@ -1,8 +1,17 @@
 """An opened hash-set index: instant to open, never loaded into RAM.
 
-Only the uint32 key arrays are memory-mapped (4 bytes per digest, so a miss
-touches one page of them); a candidate is confirmed and its metadata read with
-``pread``, which leaves the page cache, not this process, holding the rest.
+Only the run tables and the uint32 key arrays are memory-mapped (a miss
+touches one table entry and a few keys); a candidate is confirmed and its
+metadata read with ``pread``, which leaves the page cache, not this process,
+holding the rest. A query that is not in the set becomes a candidate when a
+key of its run is equal by chance: about one in 400 at 10 million entries
+(4.8 rows per run, 11 key bits beyond the run's); a candidate costs two
+``pread`` (payload id, rest of the digest).
+
+Two forms of the same search, because their fixed costs differ: a batch is
+searched with a dozen numpy calls whatever its length, cheap per digest only
+for thousands of digests; one file's digests (the scan's ``lookup``) are
+searched with plain integer arithmetic, a few microseconds each.
 """
 from __future__ import annotations
 
@@ -43,11 +52,13 @@ class HashSet:
         self.scheme = get_scheme(manifest["scheme"])
         self.categories: list[str] = manifest["categories"]
         self.algorithms: dict[str, int] = manifest["algorithms"]
+        self.text_fields: tuple[str, ...] = tuple(manifest["text_fields"])
+        self._bits: dict[str, int] = manifest["table_bits"]
         self._alert_by_code = np.array([self._alerts(c) for c in self.categories] + [self._alerts(None)], bool)
         self._fds: dict[str, int] = {}
         self._maps: list[mmap.mmap] = []
         self._keys = {algo: self._map(layout.key_file(algo), layout.KEY) for algo in self.algorithms}
-        self._samples = {algo: np.fromfile(self.path / layout.sample_file(algo), layout.KEY) for algo in self.algorithms}
+        self._tables = {algo: self._map(layout.table_file(algo), layout.ROW_START) for algo in self.algorithms}
 
     def __repr__(self) -> str:
         return f"HashSet({self.name!r}, kind={self.kind!r}, entries={self.entries})"
@@ -59,7 +70,7 @@ class HashSet:
         self.close()
 
     def close(self) -> None:
-        self._keys = {}
+        self._keys, self._tables = {}, {}
         for m in self._maps:
             m.close()
         for fd in self._fds.values():
@@ -100,35 +111,37 @@ class HashSet:
         if keys is None or not len(keys) or not digests:
             return np.empty(0, np.intp), np.empty(0, layout.PID)
         queries = np.frombuffer(digests, np.uint8).reshape(-1, size)
-        qkeys = layout.keys_of(queries)
-        lo = self._rank(algo, qkeys, "left")
-        hi = self._rank(algo, qkeys, "right")
-        found = hi > lo
-        candidates, lo, hi = np.flatnonzero(found), lo[found], hi[found]
-        if not len(candidates):
+        which, rows = self._candidates(algo, layout.keys_of(queries))
+        if not len(rows):
             return np.empty(0, np.intp), np.empty(0, layout.PID)
-        rest_size = size - layout.KEY_BYTES
-        rests, pids = self._rows(algo, rest_size, lo.tolist(), hi.tolist())
-        which = np.repeat(candidates, hi - lo)
-        equal = (rests.reshape(-1, rest_size) == queries[which, layout.KEY_BYTES:]).all(axis=1)
-        return which[equal], pids[equal]
+        pids = self._pids(algo, rows.tolist())
+        equal = (self._rests(algo, pids) == queries[which, layout.KEY_BYTES:]).all(axis=1)
+        return which[equal], np.array(pids, layout.PID)[equal]
 
-    def _rank(self, algo: str, qkeys: np.ndarray, side: str) -> np.ndarray:
-        """How many keys are < (left) or <= (right) each query key: the in-cache sample
-        finds the block, one 64-byte row of the mapped keys gives the count within it."""
-        keys, every = self._keys[algo], layout.SAMPLE_EVERY
-        block = np.maximum(np.searchsorted(self._samples[algo], qkeys, side) - 1, 0)
-        rows = keys.reshape(-1, every)[block]
-        below = rows < qkeys[:, None] if side == "left" else rows <= qkeys[:, None]
-        return np.minimum(block * every + below.sum(axis=1), self.algorithms[algo])
+    def _candidates(self, algo: str, qkeys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(query number, row) of every row in the query's run whose key equals the query's.
 
-    def _rows(self, algo: str, rest_size: int, lo: list[int], hi: list[int]) -> tuple[np.ndarray, np.ndarray]:
-        """Rest-of-digest bytes and payload ids of the row ranges [lo, hi)."""
-        rest_name, pid_name = layout.rest_file(algo), layout.pid_file(algo)
-        pid_size = layout.PID.itemsize
-        rests = b"".join(self._pread(rest_name, (h - l) * rest_size, l * rest_size) for l, h in zip(lo, hi))
-        pids = b"".join(self._pread(pid_name, (h - l) * pid_size, l * pid_size) for l, h in zip(lo, hi))
-        return np.frombuffer(rests, np.uint8), np.frombuffer(pids, layout.PID)
+        Each query's run is a few rows, so every row of every run is compared in
+        one flat pass rather than binary-searched one step per numpy call."""
+        bits, table = self._bits[algo], self._tables[algo]
+        run = (qkeys >> (32 - bits)).astype(np.intp) if bits else np.zeros(len(qkeys), np.intp)
+        lo = table[run].astype(np.intp)
+        counts = table[run + 1].astype(np.intp) - lo
+        which = np.repeat(np.arange(len(qkeys)), counts)
+        rows = np.arange(len(which)) + np.repeat(lo - (np.cumsum(counts) - counts), counts)
+        hit = self._keys[algo][rows] == qkeys[which]
+        return which[hit], rows[hit]
+
+    def _pids(self, algo: str, rows: list[int]) -> list[int]:
+        """Payload ids of the candidate ``rows`` of ``ALGO.key``."""
+        name, size = layout.pid_file(algo), layout.PID.itemsize
+        return np.frombuffer(b"".join([self._pread(name, size, row * size) for row in rows]), layout.PID).tolist()
+
+    def _rests(self, algo: str, pids: list[int]) -> np.ndarray:
+        """The digests of entries ``pids`` after their key bytes, as a (len(pids), size - 4) array."""
+        name, size = layout.rest_file(algo), ALGORITHMS[algo] - layout.KEY_BYTES
+        blob = b"".join([self._pread(name, size, pid * size) for pid in pids])
+        return np.frombuffer(blob, np.uint8).reshape(len(pids), size)
 
     def contains_many(self, algo: str, digests: bytes) -> np.ndarray:
         """For each query digest, whether the set holds it (the benchmark's batched path)."""
@@ -148,12 +161,25 @@ class HashSet:
                 except ValueError:
                     continue
                 if len(digest) == ALGORITHMS[algo]:
-                    payloads.update(self.match_many(algo, digest)[1].tolist())
+                    payloads.update(self._match_one(algo, digest))
         matches: dict[tuple[Any, ...], dict[str, Any]] = {}
         for pid in sorted(payloads):
             match = self.match(pid)
             matches.setdefault(tuple(match.values()), match)
         return list(matches.values())
+
+    def _match_one(self, algo: str, digest: bytes) -> list[int]:
+        """Payload ids of the entries whose ``algo`` digest is ``digest``: :meth:`match_many`
+        for a single query, in Python integers (see the module docstring)."""
+        key, bits = int.from_bytes(digest[:layout.KEY_BYTES], "big"), self._bits[algo]
+        run = key >> (32 - bits) if bits else 0
+        lo, hi = self._tables[algo][run:run + 2].tolist()
+        rows = [lo + i for i, k in enumerate(self._keys[algo][lo:hi].tolist()) if k == key]
+        if not rows:
+            return []
+        pids = self._pids(algo, rows)
+        rests = self._rests(algo, pids)
+        return [pid for pid, rest in zip(pids, rests) if rest.tobytes() == digest[layout.KEY_BYTES:]]
 
     def match(self, pid: int) -> dict[str, Any]:
         """The ``hash_matches`` item for entry ``pid``."""
@@ -169,6 +195,8 @@ class HashSet:
 
     def text(self, pid: int, field: str) -> str | None:
         """One text field of entry ``pid`` (``media_id``, ``name``, ``extra``); None when empty."""
+        if field not in self.text_fields:
+            return None
         start, end = np.frombuffer(self._pread(layout.offset_file(field), 16, pid * 8), layout.OFFSET).tolist()
         value = self._pread(layout.text_file(field), end - start - 1, start).decode("utf-8", "replace")
         return value or None

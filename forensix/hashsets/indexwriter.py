@@ -1,10 +1,14 @@
 """Build an index directory (see :mod:`forensix.hashsets.layout`) from a stream of entries.
 
 Scale is NSRL's (tens of millions of entries), so nothing grows with the set
-in memory: entries are gathered in batches, turned into columns with a few
-C-speed calls, and digests are spread into ``BUCKETS`` files by their top
-bits. Each bucket is then small enough to sort alone with numpy, and the
-buckets, in order, concatenate into the sorted index.
+in memory: entries are gathered in batches and turned into columns with a few
+C-speed calls. Every per-entry column (digest rests, sizes, names) is
+appended to its file as it comes, in entry order; only (key, payload id)
+pairs, 8 bytes an entry, need sorting. They are spread into ``BUCKETS``
+files by their top bits, each then small enough to sort alone, and the
+buckets, in order, concatenate into the sorted key and payload id files.
+The sort is two stable 16-bit passes (numpy radix-sorts 16-bit integers,
+several times faster than a comparison sort of 32-bit keys).
 """
 from __future__ import annotations
 
@@ -17,10 +21,14 @@ import numpy as np
 
 from forensix.hashsets import layout
 from forensix.hashsets.entries import ALGORITHMS, HashEntry, HashSetError
+from forensix.hashsets.writequeue import WriteQueue
 
 BATCH = 1 << 18
 BUCKET_BITS = 6
 BUCKETS = 1 << BUCKET_BITS
+SPREAD = 1 << 20
+"""Pairs gathered before they are spread, so each bucket write is a few hundred KiB:
+small writes cost far more per byte."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +41,8 @@ class Batch:
     sizes: np.ndarray
     """int64, -1 where unknown."""
     texts: Mapping[str, tuple[bytes, np.ndarray]] = field(default_factory=dict)
-    """field -> (blob, start offset of each value in it); a value ends one byte before the next starts."""
+    """field -> (blob, start offset of each value in it); a value ends one byte before the next starts.
+    A field the reader has no values for is left out, and costs the index nothing."""
     categories: Sequence[str | None] | None = None
 
 
@@ -53,7 +62,8 @@ def rows_to_batch(rows: Sequence[HashEntry]) -> Batch:
         count=len(rows),
         digests=digests,
         sizes=np.array(sizes if None not in sizes else [-1 if v is None else v for v in sizes], layout.SIZE),
-        texts={f: _text_column(c) for f, c in zip(layout.TEXT_FIELDS, (columns[4], columns[5], columns[7]))},
+        texts={f: _text_column(c) for f, c in zip(layout.TEXT_FIELDS, (columns[4], columns[5], columns[7]))
+               if c.count(None) < len(c)},
         categories=columns[3] if columns[3].count(None) < len(rows) else None,
     )
 
@@ -72,17 +82,23 @@ def _text_column(column: Sequence[str | None]) -> tuple[bytes, np.ndarray]:
 class IndexWriter:
     """Write into an empty directory; ``finish`` leaves it a complete index but for the manifest."""
 
-    def __init__(self, directory: Path, batch: int = BATCH) -> None:
+    def __init__(self, directory: Path, batch: int | None = None) -> None:
         self.dir = directory
         self.entries = 0
-        self._batch = batch
+        self._batch = batch or BATCH  # read at call time, so tests can shrink it
         self._rows: list[HashEntry] = []
         self._categories: dict[str, int] = {}
         self._buckets: dict[tuple[str, int], IO[bytes]] = {}
-        self._text_ends = dict.fromkeys(layout.TEXT_FIELDS, 0)
-        self._meta = {name: open(directory / name, "wb") for name in (
-            "meta.cat", "meta.size", *map(layout.text_file, layout.TEXT_FIELDS),
-            *map(layout.offset_file, layout.TEXT_FIELDS))}
+        self._pairs: dict[str, list[np.ndarray]] = {}
+        self._counts = dict.fromkeys(ALGORITHMS, 0)
+        """Digests of each algorithm so far: the size of its key file."""
+        self._pending = 0
+        self._files: dict[str, IO[bytes]] = {}
+        self._out = WriteQueue()
+        self._text_ends: dict[str, int] = {}
+        """Blob size of each text field written so far; a field enters at its first value."""
+        for name in ("meta.cat", "meta.size"):
+            self._files[name] = open(directory / name, "wb")
 
     def add(self, item: HashEntry | Batch) -> None:
         """Hot path for row readers: one append per entry, the work happens per batch."""
@@ -97,23 +113,33 @@ class IndexWriter:
     def finish(self) -> dict[str, Any]:
         """Sort the buckets into the final files; return the manifest facts they imply."""
         self._flush()
-        for field_name in layout.TEXT_FIELDS:
-            self._meta[layout.offset_file(field_name)].write(
-                np.array([self._text_ends[field_name]], layout.OFFSET).tobytes())
-        self.close()
-        counts = {algo: self._sort(algo) for algo in ALGORITHMS if any(a == algo for a, _ in self._buckets)}
+        self._spread()
+        for field_name, end in self._text_ends.items():
+            self._out.write(self._files[layout.offset_file(field_name)], np.array([end], layout.OFFSET))
+        self._out.flush()
+        self._close_files()
+        counts = {algo: n for algo, n in self._counts.items() if n}
+        for algo, n in counts.items():
+            self._sort(algo, layout.table_bits(n))
         categories = sorted(self._categories, key=self._categories.__getitem__)
         per_category = np.bincount(np.fromfile(self.dir / "meta.cat", layout.CATEGORY), minlength=len(categories))
         return {
             "entries": self.entries,
             "algorithms": counts,
+            "table_bits": {algo: layout.table_bits(n) for algo, n in counts.items()},
+            "text_fields": [f for f in layout.TEXT_FIELDS if f in self._text_ends],
             "categories": categories,
             "category_counts": {c: int(n) for c, n in zip(categories, per_category)},
         }
 
     def close(self) -> None:
-        """Release file handles (after ``finish``, or after a failure: the caller removes the directory)."""
-        for f in (*self._meta.values(), *self._buckets.values()):
+        """Release the thread and file handles (after ``finish``, or after a failure: the caller
+        removes the directory)."""
+        self._out.stop()
+        self._close_files()
+
+    def _close_files(self) -> None:
+        for f in (*self._files.values(), *self._buckets.values()):
             f.close()
 
     def _flush(self) -> None:
@@ -124,66 +150,89 @@ class IndexWriter:
     def _store(self, batch: Batch) -> None:
         first = self.entries
         for algo, digests in batch.digests.items():
-            self._spread(algo, digests, first)
+            present = digests.any(axis=1)
+            if present.any():
+                keys = layout.keys_of(digests[present]).astype(np.uint64)
+                pids = np.arange(first, first + batch.count, dtype=np.uint64)[present]
+                self._pairs.setdefault(algo, []).append((keys << 32) | pids)
+                self._pending += len(keys)
+                self._counts[algo] += len(keys)
         self._write_categories(batch.categories, batch.count)
-        self._meta["meta.size"].write(batch.sizes.astype(layout.SIZE).tobytes())
+        self._out.write(self._files["meta.size"], batch.sizes.astype(layout.SIZE))
+        for algo, size in ALGORITHMS.items():
+            if algo in batch.digests:
+                self._column(layout.rest_file(algo), size - layout.KEY_BYTES)
+            if layout.rest_file(algo) in self._files:
+                digests = batch.digests.get(algo)
+                rest = bytes(batch.count * (size - layout.KEY_BYTES)) if digests is None \
+                    else np.ascontiguousarray(digests[:, layout.KEY_BYTES:])
+                self._out.write(self._files[layout.rest_file(algo)], rest)
         for field_name in layout.TEXT_FIELDS:
-            blob, starts = batch.texts.get(field_name) or (b"\0" * batch.count, np.arange(batch.count))
+            if field_name in batch.texts and field_name not in self._text_ends:
+                self._column(layout.text_file(field_name), 1)
+                self._column(layout.offset_file(field_name), layout.OFFSET.itemsize, counting=True)
+                self._text_ends[field_name] = self.entries
+        for field_name in self._text_ends:
+            blob, starts = batch.texts.get(field_name) or (bytes(batch.count), np.arange(batch.count))
             base = self._text_ends[field_name]
-            self._meta[layout.text_file(field_name)].write(blob)
-            self._meta[layout.offset_file(field_name)].write((np.asarray(starts, layout.OFFSET) + base).tobytes())
+            self._out.write(self._files[layout.text_file(field_name)], blob)
+            self._out.write(self._files[layout.offset_file(field_name)], np.asarray(starts, layout.OFFSET) + base)
             self._text_ends[field_name] = base + len(blob)
         self.entries = first + batch.count
+        if self._pending >= SPREAD:
+            self._spread()
 
-    def _spread(self, algo: str, digests: np.ndarray, first: int) -> None:
-        """Append (digest, payload id) records of one batch to the buckets of their top bits."""
-        size = ALGORITHMS[algo]
-        records = np.empty((len(digests), size + layout.PID.itemsize), np.uint8)
-        records[:, :size] = digests
-        records[:, size:] = np.arange(first, first + len(digests), dtype=layout.PID).view(np.uint8).reshape(-1, 4)
-        present = digests.any(axis=1)
-        if not present.all():
-            records = records[present]
-        bucket = records[:, 0] >> (8 - BUCKET_BITS)
-        order = np.argsort(bucket, kind="stable")
-        ends = np.cumsum(np.bincount(bucket, minlength=BUCKETS))
-        records = records[order]
-        start = 0
-        for b, end in enumerate(ends.tolist()):
-            if end > start:
-                self._bucket(algo, b).write(records[start:end].tobytes())
-            start = end
+    def _column(self, name: str, width: int, counting: bool = False) -> None:
+        """Open a per-entry file at its first value; the entries before it get zero bytes
+        (an absent digest, an empty string) or, for ``counting``, offsets 0, 1, 2... of empty strings."""
+        if name in self._files:
+            return
+        f = self._files[name] = open(self.dir / name, "wb")
+        for done in range(0, self.entries, self._batch):
+            count = min(self._batch, self.entries - done)
+            self._out.write(f, np.arange(done, done + count, dtype=layout.OFFSET) if counting else bytes(count * width))
+
+    def _spread(self) -> None:
+        """Append the gathered (key << 32 | payload id) pairs to the buckets of their top bits."""
+        for algo, parts in self._pairs.items():
+            pairs = np.concatenate(parts)
+            bucket = (pairs >> np.uint64(64 - BUCKET_BITS)).astype(np.uint8)
+            pairs = pairs[np.argsort(bucket, kind="stable")]
+            start = 0
+            for b, end in enumerate(np.cumsum(np.bincount(bucket, minlength=BUCKETS)).tolist()):
+                if end > start:
+                    self._out.write(self._bucket(algo, b), pairs[start:end])
+                start = end
+        self._pairs, self._pending = {}, 0
+
     def _bucket(self, algo: str, b: int) -> IO[bytes]:
         f = self._buckets.get((algo, b))
         if f is None:
             f = self._buckets[(algo, b)] = open(self.dir / f"{algo}.bucket{b:02d}", "wb")
         return f
 
-    def _sort(self, algo: str) -> int:
-        """Sort each bucket by key and append it to the algorithm's three files."""
-        size = ALGORITHMS[algo]
+    def _sort(self, algo: str, bits: int) -> None:
+        """Sort each bucket by key (payload ids already ascend within it) into the key and pid
+        files, and write the table rows of the runs that start in it."""
+        shift, span = 32 - bits, 32 - BUCKET_BITS
         total = 0
         with open(self.dir / layout.key_file(algo), "wb") as keys, \
-                open(self.dir / layout.rest_file(algo), "wb") as rests, \
-                open(self.dir / layout.pid_file(algo), "wb") as pids:
+                open(self.dir / layout.pid_file(algo), "wb") as pids, \
+                open(self.dir / layout.table_file(algo), "wb") as table:
             for b in range(BUCKETS):
                 path = self.dir / f"{algo}.bucket{b:02d}"
-                if not path.exists():
-                    continue
-                records = np.fromfile(path, np.uint8).reshape(-1, size + layout.PID.itemsize)
-                path.unlink()
-                key = layout.keys_of(records)
-                order = np.argsort(key, kind="stable")
-                keys.write(key[order].tobytes())
-                records = records[order]
-                rests.write(records[:, layout.KEY_BYTES:size].tobytes())
-                pids.write(records[:, size:].tobytes())
-                total += len(records)
-            keys.write(np.full(-total % layout.SAMPLE_EVERY, 0xFFFFFFFF, layout.KEY).tobytes())
-        keys = np.memmap(self.dir / layout.key_file(algo), layout.KEY, "r") if total else np.empty(0, layout.KEY)
-        keys[::layout.SAMPLE_EVERY].tofile(self.dir / layout.sample_file(algo))
-        del keys
-        return total
+                pairs = np.fromfile(path, np.uint64) if path.exists() else np.empty(0, np.uint64)
+                path.unlink(missing_ok=True)
+                key = (pairs >> np.uint64(32)).astype(layout.KEY)
+                order = _key_order(key)
+                key = key[order]
+                runs = np.arange(-(-(b << span) >> shift), -(-((b + 1) << span) >> shift), dtype=np.uint64) << shift
+                self._out.write(table, (np.searchsorted(key, runs) + total).astype(layout.ROW_START))
+                self._out.write(keys, key)
+                self._out.write(pids, pairs[order].astype(layout.PID))
+                total += len(pairs)
+            self._out.write(table, np.array([total], layout.ROW_START))
+            self._out.flush()
 
     def _write_categories(self, categories: Sequence[str | None] | None, count: int) -> None:
         if categories is None:
@@ -195,7 +244,14 @@ class IndexWriter:
             if len(table) >= layout.NO_CATEGORY:
                 raise HashSetError(f"more than {layout.NO_CATEGORY - 1} distinct categories")
             codes = np.array([layout.NO_CATEGORY if c is None else table[c] for c in categories], layout.CATEGORY)
-        self._meta["meta.cat"].write(codes.tobytes())
+        self._out.write(self._files["meta.cat"], codes)
+
+
+def _key_order(key: np.ndarray) -> np.ndarray:
+    """A stable ascending order of uint32 keys: least significant half first, then the
+    most significant, each pass a 16-bit radix sort (an LSD radix sort in two passes)."""
+    low = np.argsort((key & 0xFFFF).astype(np.uint16), kind="stable")
+    return low[np.argsort((key[low] >> 16).astype(np.uint16), kind="stable")]
 
 
 def write_manifest(directory: Path, manifest: dict[str, Any]) -> None:

@@ -1,20 +1,26 @@
 """The on-disk index of one hash set: a directory of flat binary files.
 
-Per algorithm present (md5, sha1, sha256), N records sorted by digest, split
-into three parallel files so a lookup touches as little as possible:
+Per algorithm present (md5, sha1, sha256), with N the entries that have
+such a digest, in files split by how often a lookup needs them:
 
-* ``ALGO.key``  N x uint32: the first 4 bytes of the digest (big-endian value),
-  memory-mapped and binary-searched; the only file a miss ever reads.
-* ``ALGO.sample`` every ``SAMPLE_EVERY``-th key (N / 16 x uint32): small enough to
-  stay in CPU cache, it narrows a search to one 64-byte block of ``ALGO.key``.
-* ``ALGO.rest`` N x (size - 4) bytes: the rest of the digest, read with
-  ``pread`` only for candidates, to confirm a hit.
-* ``ALGO.pid``  N x uint32: the payload id (the entry's number in the set).
+* ``ALGO.table`` (2**B + 1) x uint32: the row of ``ALGO.key`` where each run
+  of keys with the same top ``B`` bits starts (the last value is N). Digests
+  are uniformly distributed, so ``B`` is chosen for a few rows per run and a
+  lookup finds its run by plain indexing instead of a binary search.
+* ``ALGO.key``  N x uint32: the first 4 bytes of each digest (big-endian value),
+  in ascending order; within its run a query is compared with these only, so
+  a miss reads nothing else. Memory-mapped.
+* ``ALGO.pid``  N x uint32: the payload id (entry number) of each key.
+* ``ALGO.rest`` one (size - 4)-byte record per entry, in entry order: the rest
+  of the digest (zeros when the entry has none), read with ``pread`` at the
+  payload id to confirm a candidate. In entry order rather than key order so
+  the import writes it as it reads and sorts 8 bytes an entry, not 36.
 
 Per entry (payload id): ``meta.cat`` uint16 index into the manifest's
 category list (``NO_CATEGORY`` when none), ``meta.size`` int64 (-1 when
-unknown), and for each text field a blob of NUL-terminated UTF-8 strings with
-``.off`` uint64 start offsets (N + 1, the last one the blob's end).
+unknown), and for each text field the set has (manifest ``text_fields``) a
+blob of NUL-terminated UTF-8 strings with ``.off`` uint64 start offsets
+(entries + 1, the last one the blob's end); a field no entry has gets no files.
 ``manifest.json`` says what the set is; it is written last and the whole
 directory is renamed into place, so an index is complete or absent.
 """
@@ -23,34 +29,40 @@ from __future__ import annotations
 import numpy as np
 
 MANIFEST = "manifest.json"
-LAYOUT_VERSION = 1
+LAYOUT_VERSION = 2
 KEY_BYTES = 4
 KEY = np.dtype("<u4")
 PID = np.dtype("<u4")
+ROW_START = np.dtype("<u4")
 CATEGORY = np.dtype("<u2")
 SIZE = np.dtype("<i8")
 OFFSET = np.dtype("<u8")
 NO_CATEGORY = 0xFFFF
-SAMPLE_EVERY = 16
-"""Keys per block: 64 bytes, one cache line. ``ALGO.key`` is padded with 0xFFFFFFFF
-to whole blocks; the padding sorts last and ranks are clipped to N."""
 TEXT_FIELDS = ("media_id", "name", "extra")
+ROWS_PER_RUN = 4
+"""Aimed-at rows per run of the table: the table costs a quarter of the key file."""
+MAX_TABLE_BITS = 24
+
+
+def table_bits(rows: int) -> int:
+    """``B`` for ``rows`` digests: about ``ROWS_PER_RUN`` rows per run, a 64 MiB table at most."""
+    return max(0, min(MAX_TABLE_BITS, (rows // ROWS_PER_RUN).bit_length() - 1))
 
 
 def key_file(algo: str) -> str:
     return f"{algo}.key"
 
 
-def sample_file(algo: str) -> str:
-    return f"{algo}.sample"
-
-
-def rest_file(algo: str) -> str:
-    return f"{algo}.rest"
+def table_file(algo: str) -> str:
+    return f"{algo}.table"
 
 
 def pid_file(algo: str) -> str:
     return f"{algo}.pid"
+
+
+def rest_file(algo: str) -> str:
+    return f"{algo}.rest"
 
 
 def text_file(field: str) -> str:

@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
@@ -69,10 +70,12 @@ def build_index(source: Path, destination: Path, *, name: str, kind: str | None 
     if kind not in KINDS:
         raise HashSetError(f"unknown hash set kind {kind!r} (known: {', '.join(KINDS)})")
     get_scheme(scheme)
-    sha256 = source_sha256 or file_sha256(source)
     destination.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".import-{destination.name}-", dir=destination.parent))
+    # hashlib releases the GIL: the source's SHA-256 is computed beside the import, not before it
+    hashing = ThreadPoolExecutor(1, thread_name_prefix="hashset-source-sha256")
     try:
+        hashed = hashing.submit(file_sha256, source) if source_sha256 is None else None
         log = ReadLog(str(source), progress)
         writer = IndexWriter(work)
         try:
@@ -85,7 +88,8 @@ def build_index(source: Path, destination: Path, *, name: str, kind: str | None 
             raise HashSetError(f"{source}: no valid hash entries" + (f" ({log.messages[0]})" if log.messages else ""))
         write_manifest(work, {
             "layout": layout.LAYOUT_VERSION, "name": name, "kind": kind, "format": reader.FORMAT,
-            "scheme": scheme, "source_path": str(source.resolve()), "source_sha256": sha256,
+            "scheme": scheme, "source_path": str(source.resolve()),
+            "source_sha256": source_sha256 if hashed is None else hashed.result(),
             "imported_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "rejected": log.rejected, "warnings": log.warnings(), **facts,
         })
@@ -93,6 +97,8 @@ def build_index(source: Path, destination: Path, *, name: str, kind: str | None 
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
+    finally:
+        hashing.shutdown(cancel_futures=True)
     return HashSet(destination)
 
 
@@ -148,5 +154,8 @@ def open_hashset(spec: str, case_dir: Path, progress: Progress | None = None) ->
     sha256 = file_sha256(path)
     cached = Path(case_dir) / "hashsets" / sha256
     if (cached / layout.MANIFEST).is_file():
-        return HashSet(cached)
-    return build_index(path, cached, name=path.name, source_sha256=sha256, progress=progress)
+        try:
+            return HashSet(cached)
+        except HashSetError:  # built by an older forensix (index layout): same source, built again
+            pass
+    return build_index(path, cached, name=path.name, source_sha256=sha256, progress=progress, replace=True)

@@ -4,15 +4,26 @@ The algorithm comes from the digest's length (32, 40 or 64 hex digits), so a
 single file may even mix them. ``*`` before the name is md5sum's binary-mode
 marker; a leading backslash means md5sum escaped ``\\n`` or ``\\\\`` in the name.
 The BSD/``--tag`` form ``SHA256 (name) = digest`` is read as well.
+
+Lines are parsed a block at a time (:mod:`forensix.hashsets.lineblocks`); the
+common shape ``digest``, ``digest  name`` or ``digest *name`` never reaches
+Python per line, the other forms (tagged, escaped, tab-separated) and bad
+lines go through :func:`_entry`.
 """
 from __future__ import annotations
 
+import codecs
+import os
 import re
 from pathlib import Path
 from typing import Iterator
 
-from forensix.hashsets.entries import ALGORITHM_BY_HEX_LENGTH, HashEntry, ReadLog, parse_digest
-from forensix.hashsets.textfile import first_lines, numbered_lines
+import numpy as np
+
+from forensix.hashsets.entries import ALGORITHM_BY_HEX_LENGTH, ALGORITHMS, HashEntry, ReadLog, parse_digest
+from forensix.hashsets.indexwriter import Batch
+from forensix.hashsets.lineblocks import MAX_TEXT, hex_field, read_lines, text_field
+from forensix.hashsets.textfile import first_lines
 
 FORMAT = "plain"
 DEFAULT_KIND = "known-bad"
@@ -29,14 +40,43 @@ def sniff(head: bytes) -> bool:
     return bool(looks) and looks[0] and 2 * sum(looks) >= len(looks)
 
 
-def read(path: Path, log: ReadLog) -> Iterator[HashEntry]:
-    for number, line in numbered_lines(path, log):
-        if not line.strip() or line.startswith("#"):
-            continue
-        try:
-            yield _entry(line)
-        except ValueError as exc:
-            log.reject(f"line {number}", str(exc))
+def read(path: Path, log: ReadLog) -> Iterator[HashEntry | Batch]:
+    log.total = os.path.getsize(path)
+    with open(path, "rb") as f:
+        if f.read(len(codecs.BOM_UTF8)) != codecs.BOM_UTF8:
+            f.seek(0)
+        yield from read_lines(f, 0, log, _parse_block, _line)
+    log.position(log.total)
+
+
+def _parse_block(a: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tuple[Batch, np.ndarray]:
+    """Entries of the lines ``digest[ [*| ]name]``, and the indexes of the others (not blank or comment)."""
+    lead = a[starts]
+    skip = (ends == starts) | (lead == ord("#"))
+    spaces = np.flatnonzero(a[:ends[-1] + 1] == ord(" ")) if len(ends) else np.zeros(0, np.intp)
+    space = np.append(spaces, np.iinfo(np.intp).max)[np.searchsorted(spaces, starts)]
+    digest_end = np.minimum(space, ends)
+    name_start = np.minimum(digest_end + 1, ends)
+    name_start += (name_start < ends) & np.isin(a[name_start], (ord("*"), ord(" ")))
+    ok = ~skip & (lead != ord("\\")) & (ends - name_start <= MAX_TEXT)
+    digests = {}
+    for algo, size in ALGORITHMS.items():
+        this = ok & (digest_end - starts == 2 * size)
+        if this.any():
+            values, good = hex_field(a, starts, digest_end, size)
+            ok &= ~this | good
+            digests[algo] = np.where((this & good)[:, None], values, 0)
+    ok &= np.isin(digest_end - starts, [2 * size for size in ALGORITHMS.values()])
+    texts = {}
+    if (ends[ok] > name_start[ok]).any():
+        texts["name"] = text_field(a, name_start[ok], ends[ok])
+    batch = Batch(count=int(ok.sum()), digests={k: v[ok] for k, v in digests.items()},
+                  sizes=np.full(int(ok.sum()), -1, np.int64), texts=texts)
+    return batch, np.flatnonzero(~ok & ~skip)
+
+
+def _line(line: str) -> HashEntry | None:
+    return None if not line.strip() or line.startswith("#") else _entry(line)
 
 
 def _entry(line: str) -> HashEntry:

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from forensix.hashsets import HashSetError, build_index
-from forensix.hashsets import indexwriter
+from forensix.hashsets import indexwriter, lineblocks
 
 
 def _write(path, digests):
@@ -28,16 +28,18 @@ def test_boundaries_and_near_misses(tmp_path):
     assert hs.contains_many("md5", queries).tolist() == [True, False, True, False]
 
 
-def test_many_batches_and_duplicates(tmp_path):
+def test_many_batches_and_duplicates(tmp_path, monkeypatch):
     digests = [os.urandom(32) for _ in range(5000)]
     _write(tmp_path / "s.txt", digests + digests[:10])  # the same digest in two entries
     src = tmp_path / "s.txt"
-    writer_batch = indexwriter.BATCH
-    try:
-        indexwriter.BATCH = 700  # force many flushes and bucket appends
-        hs = build_index(src, tmp_path / "idx", name="s")
-    finally:
-        indexwriter.BATCH = writer_batch
+    flushes = []
+    monkeypatch.setattr(indexwriter, "BATCH", 700)  # force many flushes and bucket appends,
+    monkeypatch.setattr(lineblocks, "BLOCK", 4096)  # whether rows come one by one or in blocks
+    original_store = indexwriter.IndexWriter._store
+    monkeypatch.setattr(indexwriter.IndexWriter, "_store",
+                        lambda self, batch: (flushes.append(batch.count), original_store(self, batch))[1])
+    hs = build_index(src, tmp_path / "idx", name="s")
+    assert len(flushes) > 1
     assert hs.algorithms == {"sha256": 5010}
     hit = hs.contains_many("sha256", b"".join(digests))
     assert hit.all()
