@@ -208,9 +208,12 @@ class CaseStore:
     # -- hash sets --------------------------------------------------------
     def record_hashset(self, name: str, kind: str, fmt: str, source_path: str, source_sha256: str,
                        entries: int, imported_at: str) -> None:
+        """Record a set used by a scan, and log it: a hit must be traceable to the exact list."""
         with self.transaction():
             self.db.execute("INSERT OR REPLACE INTO hashsets VALUES(?,?,?,?,?,?,?)",
                             (name, kind, fmt, source_path, source_sha256, entries, imported_at))
+        self.log_action("hash set loaded", name=name, kind=kind, format=fmt, source_path=source_path,
+                        source_sha256=source_sha256, entries=entries, imported_at=imported_at)
 
     # -- files ------------------------------------------------------------
     def add_file(self, evidence_id: int, record: FileRecord) -> None:

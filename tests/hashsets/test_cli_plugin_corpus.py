@@ -107,3 +107,15 @@ def test_corpus_sets_match_truth(corpus, truth, tmp_path, home, name):
     files = [f for image in truth["images"].values() for f in image.get("files", ()) if f.get("md5")]
     alerted = {f["sha256"] for f in files if any(m["alert"] for m in hs.lookup(f["md5"], None, f["sha256"]))}
     assert alerted == bad & {f["sha256"] for f in files}
+
+
+def test_each_set_used_is_logged_with_its_sha256(corpus, tmp_path):
+    import json
+    import sqlite3
+
+    vics = corpus / "hashsets" / "known_bad.vics.json"
+    case = tmp_path / "case"
+    run_cli("scan", corpus / "images" / "ext2.E01", "--case", case, "--hashset", vics, "--no-progress")
+    rows = sqlite3.connect(case / "case.sqlite").execute(
+        "SELECT details FROM actions WHERE action='hash set loaded'").fetchall()
+    assert [json.loads(d)["source_sha256"] for (d,) in rows] == [hashlib.sha256(vics.read_bytes()).hexdigest()]
