@@ -78,3 +78,19 @@ def test_forensix_add_commands_adds_a_subcommand(tmp_path, monkeypatch):
     for impl in host.impls("forensix_add_commands"):
         call_impl(impl, cli=group)
     assert "hello" in group.commands
+
+
+def test_entry_point_plugins_load_and_autoload_can_be_switched_off(tmp_path, monkeypatch):
+    """A third-party package registers in the entry-point group `forensix.plugins`."""
+    (tmp_path / "thirdparty_fx.py").write_text(
+        "from forensix.hookspecs import hookimpl\nNAME = 'thirdparty'\nVERSION = '2.0'\n"
+        "@hookimpl\ndef forensix_file_analyzer(entry, head):\n    return None\n")
+    dist = tmp_path / "thirdparty_fx-2.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: thirdparty-fx\nVersion: 2.0\n")
+    (dist / "entry_points.txt").write_text("[forensix.plugins]\nthirdparty = thirdparty_fx\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    names = {name for name, _ in get_plugin_host().plugins()}
+    assert "thirdparty" in names
+    monkeypatch.setenv("FORENSIX_DISABLE_PLUGIN_AUTOLOAD", "1")
+    assert "thirdparty" not in {name for name, _ in get_plugin_host().plugins()}
