@@ -7,6 +7,8 @@ NTFS index streams and TSK's virtual files ($MBR, $FAT1 ...) are not files.
 """
 from __future__ import annotations
 
+import os
+import time
 from datetime import datetime, timezone
 from typing import Callable, Iterator
 
@@ -35,7 +37,20 @@ def fs_type_name(fs: pytsk3.FS_Info) -> str:
     return _FS_NAMES.get(int(fs.info.ftype), f"tsk-{int(fs.info.ftype)}")
 
 
+def pin_utc() -> None:
+    """Make TSK convert zone-less times (FAT stores the device's local time) as UTC.
+
+    TSK reads such times through the C library's local time zone, so the same
+    image would give different times on laptops set to different zones; pinned to
+    UTC, FAT times come out as written on the device, on every machine.
+    """
+    if os.environ.get("TZ") != "UTC":
+        os.environ["TZ"] = "UTC"
+        time.tzset()
+
+
 def walk(fs: pytsk3.FS_Info, evidence: str, volume_offset: int, warn: Warn) -> Iterator[FileEntry]:
+    pin_utc()
     fs_type = fs_type_name(fs)
     is_ntfs = fs_type == "ntfs"
     try:

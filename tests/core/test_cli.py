@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -147,3 +148,22 @@ def test_media_hash_passes(cli, tmp_path, evidence_fixtures, choice, start, end)
     row = sqlite3.connect(case / "case.sqlite").execute("SELECT sha256, end_sha256 FROM evidence").fetchone()
     whole = hashlib.sha256(Path(image).read_bytes()).hexdigest()
     assert row == (whole if start else None, whole if end else None)
+
+
+def test_fat_times_do_not_depend_on_the_examiners_time_zone(tmp_path, evidence_fixtures):
+    """FAT stores local time without a zone; the same image must give the same
+    times on a laptop in Berlin and one in New York."""
+    import os
+
+    image = evidence_fixtures.evidence("fat16")[0]
+    mtimes = []
+    for zone in ("Europe/Berlin", "America/New_York"):
+        case = tmp_path / zone.replace("/", "_")
+        env = {**os.environ, "TZ": zone}
+        for argv in (["scan", str(image), "--case", str(case), "--no-progress", "--media-hash", "none"],
+                     ["export", str(case)]):
+            proc = subprocess.run([sys.executable, "forensix.py", *argv], cwd=ROOT, env=env,
+                                  capture_output=True, text=True, timeout=120)
+            assert proc.returncode == 0, proc.stderr
+        mtimes.append(sorted(json.loads(line)["mtime"] for line in proc.stdout.splitlines()))
+    assert mtimes[0] == mtimes[1] and mtimes[0][0]
