@@ -18,6 +18,7 @@ from forensix.evidence import EvidenceError, EvidenceSource, open_evidence
 from forensix.integrity import MediaReadError, record_media_hashes
 from forensix.pluginhost import get_plugin_host
 from forensix.scanconfig import ScanConfig
+from forensix.versions import library_versions
 from forensix.volumes import find_filesystems
 
 SHOWN_WARNINGS = 20
@@ -98,7 +99,8 @@ def command(evidence: tuple[str, ...], case_dir: Path, hashsets: tuple[str, ...]
     store.log_action("scan started", evidence=[str(s.path) for s in sources], hashsets=list(hashsets),
                      plugins={i.name: i.version for i in host.info()},
                      plugin_load_failures=[f"{f.plugin}: {f.error}" for f in host.failures],
-                     options=config.options, media_hash=media_hash, tool=f"forensix {__version__}")
+                     options=config.options, media_hash=media_hash, tool=f"forensix {__version__}",
+                     libraries=library_versions())
     with progress_bars(no_progress) as bars:
         progress = BarProgress(bars)
         scanner = Scanner(host, store, config, progress)

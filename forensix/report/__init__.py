@@ -54,7 +54,8 @@ def generate_report(store: CaseStore, output: Path, options: ReportOptions = Rep
         "integrity": builder.integrity(), "action_log": builder.action_log(), "warnings": builder.warnings(),
         "appendix": builder.appendix(), "appendix_rows": appendix_rows, "appendix_chunk": APPENDIX_CHUNK,
         "appendix_open": appendix_rows <= APPENDIX_OPEN, "plugin_sections": sections, "execution_log": execution_log,
-        "method": _method(host, builder.last_scan()), "hashsets": [dict(r) for r in store.db.execute(
+        "method": _method(host, builder.last_scan()),
+        "libraries": builder.last_scan().get("libraries") or {}, "hashsets": [dict(r) for r in store.db.execute(
             "SELECT * FROM hashsets ORDER BY name")],
     }
     if options.show_thumbnails:

@@ -1,0 +1,54 @@
+"""Versions of the libraries that do the reading, for the action log.
+
+A court may ask which software produced a figure; The Sleuth Kit, libewf or
+libmagic of another version can give another answer, so the scan records them.
+"""
+from __future__ import annotations
+
+import platform
+from typing import Callable
+
+
+def _tsk() -> str:
+    import pytsk3
+    return f"{pytsk3.TSK_VERSION_STR} (pytsk3 {pytsk3.get_version()})"
+
+
+def _libmagic() -> str:
+    import magic
+    raw = magic.version()
+    return f"{raw // 100}.{raw % 100}"
+
+
+def _libyal(module: str) -> Callable[[], str]:
+    def version() -> str:
+        return __import__(module).get_version()
+    return version
+
+
+def _exifread() -> str:
+    import exifread
+    return exifread.__version__
+
+
+_PROBES: dict[str, Callable[[], str]] = {
+    "python": platform.python_version,
+    "sleuthkit": _tsk,
+    "libewf": _libyal("pyewf"),
+    "libvmdk": _libyal("pyvmdk"),
+    "libvhdi": _libyal("pyvhdi"),
+    "libqcow": _libyal("pyqcow"),
+    "libmagic": _libmagic,
+    "exifread": _exifread,
+}
+
+
+def library_versions() -> dict[str, str]:
+    """Each library's version, or why it could not be read (never raises)."""
+    out = {}
+    for name, probe in _PROBES.items():
+        try:
+            out[name] = str(probe())
+        except Exception as exc:  # a missing optional library is a fact to record, not an error
+            out[name] = f"unavailable ({exc.__class__.__name__})"
+    return out
