@@ -42,6 +42,8 @@ class ScanStats:
 class Progress:
     """What the engine tells the CLI as it goes; the default does nothing."""
 
+    def counting(self, label: str) -> None: ...
+
     def start_evidence(self, label: str, total_files: int, total_bytes: int) -> None: ...
 
     def advance(self, files: int, nbytes: int) -> None: ...
@@ -74,6 +76,7 @@ class Scanner:
     def scan(self, source: EvidenceSource, label: str, evidence_id: int) -> None:
         self._evidence_id = evidence_id
         self.stats.evidence += 1
+        self.progress.counting(label)
         files, nbytes = self._count(source, label)
         self.progress.start_evidence(label, files, nbytes)
         for entry in self._entries(source, label, count_only=False):

@@ -7,7 +7,7 @@ import traceback
 import click
 
 from forensix import __version__
-from forensix.cli.console import EXIT_INTERNAL, console, debug_enabled
+from forensix.cli.console import EXIT_INTERNAL, EXIT_INTERRUPTED, console, debug_enabled
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -18,7 +18,8 @@ def cli() -> None:
     \b
     Exit status: 0 done (warnings are in the case and the summary),
     1 a check failed (verify), 2 a user error (bad arguments, missing or
-    unreadable evidence), 70 an internal error (FORENSIX_DEBUG=1 shows why).
+    unreadable evidence), 70 an internal error (FORENSIX_DEBUG=1 shows why),
+    130 interrupted (Ctrl-C).
     """
 
 
@@ -41,17 +42,25 @@ def _add_commands() -> None:
 
 
 def main() -> None:
-    """Entry point: a user never sees a traceback unless FORENSIX_DEBUG is set."""
+    """Entry point: a user never sees a traceback unless FORENSIX_DEBUG is set.
+
+    click's standalone mode would turn Ctrl-C into exit status 1 (our "a check
+    failed"), so its exceptions are handled here instead.
+    """
     _add_commands()
     try:
-        cli.main(standalone_mode=True)
+        result = cli.main(standalone_mode=False)
+    except (KeyboardInterrupt, click.exceptions.Abort):
+        console.error("interrupted; what was done so far is in the case, and its log says the scan ended early")
+        sys.exit(EXIT_INTERRUPTED)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
     except SystemExit:
         raise
-    except KeyboardInterrupt:
-        console.error("interrupted")
-        sys.exit(130)
     except Exception as exc:  # the last line of defence, by design
         if debug_enabled():
             traceback.print_exc()
         console.error(f"internal error: {exc.__class__.__name__}: {exc} (set FORENSIX_DEBUG=1 for details)")
         sys.exit(EXIT_INTERNAL)
+    sys.exit(result if isinstance(result, int) else 0)

@@ -20,6 +20,8 @@ EXIT_USER_ERROR = 2
 """Bad arguments, missing or unreadable evidence, unknown hash set."""
 EXIT_INTERNAL = 70
 """A defect in forensix itself; rerun with FORENSIX_DEBUG=1 for the traceback."""
+EXIT_INTERRUPTED = 130
+"""Stopped by the user (Ctrl-C), as shells report a SIGINT."""
 
 
 class UserError(click.ClickException):

@@ -34,12 +34,18 @@ class BarProgress(EngineProgress):
         self.files_total = 0
         self.warnings = 0
 
-    def start_evidence(self, label: str, total_files: int, total_bytes: int) -> None:
+    def counting(self, label: str) -> None:
+        self._replace_task(self.progress.add_task(f"{label}: listing files", total=None, detail=""))
+
+    def _replace_task(self, task: TaskID) -> None:
         if self.task is not None:
             self.progress.remove_task(self.task)
+        self.task = task
+
+    def start_evidence(self, label: str, total_files: int, total_bytes: int) -> None:
         self.files_done, self.files_total = 0, total_files
-        self.task = self.progress.add_task(f"{label}: files", total=total_bytes or None,
-                                           detail=f"0/{total_files} files")
+        self._replace_task(self.progress.add_task(f"{label}: files", total=total_bytes or None,
+                                                  detail=f"0/{total_files} files"))
 
     def advance(self, files: int, nbytes: int) -> None:
         self.files_done += files
@@ -104,30 +110,41 @@ def command(evidence: tuple[str, ...], case_dir: Path, hashsets: tuple[str, ...]
     with progress_bars(no_progress) as bars:
         progress = BarProgress(bars)
         scanner = Scanner(host, store, config, progress)
-        scanner.configure()
-        for index, source in enumerate(sources):
-            exhibit = exhibits[index] if index < len(exhibits) else None
-            label = exhibit or source.path.name
-            evidence_id = store.begin_evidence(str(source.path), label, source.fmt, source.segments,
-                                               source.size, exhibit=exhibit,
-                                               stored_md5=source.stored_hashes.get("md5"),
-                                               stored_sha1=source.stored_hashes.get("sha1"))
-            store.log_action("evidence added", path=str(source.path), label=label, format=source.fmt,
-                             segments=list(source.segments), size=source.size, exhibit=exhibit)
-            try:
-                if media_hash != "none":
-                    _hash_media(store, evidence_id, source, "start", progress)
-                scanner.scan(source, label, evidence_id)
-                if media_hash == "both":
-                    _hash_media(store, evidence_id, source, "end", progress)
-            finally:
-                source.close()
-            store.update_evidence(evidence_id, scanned_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
-        stats = scanner.finish()
+        try:
+            scanner.configure()
+            for index, source in enumerate(sources):
+                exhibit = exhibits[index] if index < len(exhibits) else None
+                _scan_one(store, scanner, source, exhibit, media_hash, progress)
+            stats = scanner.finish()
+        except BaseException as exc:  # Ctrl-C or a defect: the log must say the scan did not finish
+            store.commit()
+            store.log_action("scan ended early", reason=f"{exc.__class__.__name__}: {exc}",
+                             seconds=round(time.monotonic() - started, 1), **_stats_dict(scanner.stats))
+            store.close()
+            raise
     elapsed = time.monotonic() - started
     log_head = store.log_action("scan finished", seconds=round(elapsed, 1), **_stats_dict(stats))
     store.close()
     _summary(stats, case_dir, elapsed, log_head)
+
+
+def _scan_one(store: CaseStore, scanner: Scanner, source: EvidenceSource, exhibit: str | None,
+              media_hash: str, progress: BarProgress) -> None:
+    label = exhibit or source.path.name
+    evidence_id = store.begin_evidence(str(source.path), label, source.fmt, source.segments, source.size,
+                                       exhibit=exhibit, stored_md5=source.stored_hashes.get("md5"),
+                                       stored_sha1=source.stored_hashes.get("sha1"))
+    store.log_action("evidence added", path=str(source.path), label=label, format=source.fmt,
+                     segments=list(source.segments), size=source.size, exhibit=exhibit)
+    try:
+        if media_hash != "none":
+            _hash_media(store, evidence_id, source, "start", progress)
+        scanner.scan(source, label, evidence_id)
+        if media_hash == "both":
+            _hash_media(store, evidence_id, source, "end", progress)
+    finally:
+        source.close()
+    store.update_evidence(evidence_id, scanned_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
 
 
 def _hash_media(store: CaseStore, evidence_id: int, source: EvidenceSource, phase: str,
