@@ -53,6 +53,7 @@ def walk(fs: pytsk3.FS_Info, evidence: str, volume_offset: int, warn: Warn) -> I
     pin_utc()
     fs_type = fs_type_name(fs)
     is_ntfs = fs_type == "ntfs"
+    fs_bytes = fs.info.block_count * fs.info.block_size
     try:
         root = fs.open_dir(path="/")
     except (IOError, OSError) as exc:
@@ -83,15 +84,15 @@ def walk(fs: pytsk3.FS_Info, evidence: str, volume_offset: int, warn: Warn) -> I
                 except (IOError, OSError) as exc:
                     warn(f"{path}: directory cannot be opened: {exc}")
                 if is_ntfs:  # alternate data streams on a directory are a hiding place
-                    yield from _ntfs_streams(f, path, evidence, volume_offset, named_only=True)
+                    yield from _ntfs_streams(f, path, evidence, volume_offset, fs_bytes, named_only=True)
                 continue
             if not _is_file(name_info, meta):
                 continue
             if is_ntfs and meta is not None:
-                yield from _ntfs_streams(f, path, evidence, volume_offset, named_only=False)
+                yield from _ntfs_streams(f, path, evidence, volume_offset, fs_bytes, named_only=False)
             else:
                 yield _entry(f, path, str(name_info.meta_addr), evidence, volume_offset, fs_type,
-                             size=meta.size if meta is not None else 0, reader=_reader(f, meta))
+                             size=meta.size if meta is not None else 0, reader=_reader(f, meta, fs_bytes))
 
 
 def _is_dir(name_info, meta) -> bool:
@@ -108,7 +109,7 @@ def _deleted(f: pytsk3.File) -> bool:
         meta is not None and bool(meta.flags & pytsk3.TSK_FS_META_FLAG_UNALLOC))
 
 
-def _ntfs_streams(f, path, evidence, volume_offset, named_only) -> Iterator[FileEntry]:
+def _ntfs_streams(f, path, evidence, volume_offset, fs_bytes, named_only) -> Iterator[FileEntry]:
     meta = f.info.meta
     try:
         attrs = [a.info for a in f]
@@ -120,7 +121,7 @@ def _ntfs_streams(f, path, evidence, volume_offset, named_only) -> Iterator[File
         stream = attr.name.decode("utf-8", "replace") if attr.name else ""
         yield _entry(f, f"{path}:{stream}" if stream else path, f"{meta.addr}-{attr.type}-{attr.id}",
                      evidence, volume_offset, "ntfs", size=attr.size,
-                     reader=_reader(f, meta, attr.type, attr.id, attr.size))
+                     reader=_reader(f, meta, fs_bytes, attr.type, attr.id, attr.size))
 
 
 def _entry(f, path, inode, evidence, volume_offset, fs_type, size, reader) -> FileEntry:
@@ -152,11 +153,15 @@ def _time(meta, field: str) -> str | None:
     return f"{text}.{nanos // 1000:06d}Z" if nanos else f"{text}Z"
 
 
-def _reader(f, meta, attr_type: int | None = None, attr_id: int | None = None, size: int | None = None):
+def _reader(f, meta, fs_bytes: int, attr_type: int | None = None, attr_id: int | None = None,
+            size: int | None = None):
     """A one-shot chunk reader; read errors propagate for the engine to record.
 
     ``read_random`` is TSK's equivalent of ``icat``: deleted content is read as
-    TSK recovers it, and NTFS streams by attribute type and id.
+    TSK recovers it, and NTFS streams by attribute type and id. A size larger
+    than the whole file system is damaged metadata (TSK would return zeros for
+    it without end), so reading stops there with an error: no digest is better
+    than the digest of a made-up file.
     """
     if meta is None:
         return None
@@ -165,6 +170,9 @@ def _reader(f, meta, attr_type: int | None = None, attr_id: int | None = None, s
     def read_chunks() -> Iterator[bytes]:
         offset = 0
         while offset < total:
+            if offset >= fs_bytes > 0:
+                raise IOError(f"declared size {total} is larger than the file system ({fs_bytes} bytes): "
+                              "damaged metadata; reading stopped there")
             length = min(CHUNK, total - offset)
             if attr_type is None:
                 data = f.read_random(offset, length)

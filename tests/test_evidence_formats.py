@@ -158,3 +158,27 @@ def test_missing_evidence_is_a_one_line_user_error(tmp_path: Path) -> None:
     assert len(lines) == 1, result.output
     assert "no-such-image.E01" in lines[0]
     assert "Traceback" not in result.output
+
+
+def test_a_size_larger_than_the_file_system_stops_at_the_file_system(tmp_path, evidence_fixtures):
+    """Damaged metadata claiming a 200 GB file on a 4 MiB ext4: TSK would return zeros
+    without end; the read stops at the file system's size, with no digest and a warning."""
+    import struct
+
+    import pytsk3
+
+    source = evidence_fixtures.evidence("ext4")[0]
+    inode = pytsk3.FS_Info(pytsk3.Img_Info(str(source))).open("/etc/hostname").info.meta.addr
+    image = tmp_path / "ext4_bad_size.img"
+    data = bytearray(source.read_bytes())
+    block = 1024  # the fixture's block size: the group descriptors follow the superblock in block 2
+    inode_table = struct.unpack_from("<I", data, 2 * block + 8)[0]  # one group: the low word is enough
+    inode_size = struct.unpack_from("<H", data, 1024 + 0x58)[0]
+    target = inode_table * block + (inode - 1) * inode_size
+    struct.pack_into("<I", data, target + 4, 0x00FF_FFFF)      # i_size_lo
+    struct.pack_into("<I", data, target + 0x6C, 0x0000_0030)   # i_size_high: about 200 GB
+    image.write_bytes(bytes(data))
+    run_cli("scan", image, "--case", tmp_path / "case", "--no-progress", "--media-hash", "none")
+    damaged = [r for r in export_records(tmp_path / "case") if r["size"] > 100 << 30]
+    assert len(damaged) == 1 and damaged[0]["md5"] is None
+    assert any("larger than the file system" in w for w in damaged[0]["warnings"])
