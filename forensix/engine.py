@@ -61,6 +61,7 @@ class Scanner:
         self.stats = ScanStats()
         self._analyzer_impls: list[Any] = []
         self._evidence_id: int | None = None
+        self._image: Any = None
 
     # -- phases -----------------------------------------------------------
     def configure(self) -> None:
@@ -75,12 +76,19 @@ class Scanner:
 
     def scan(self, source: EvidenceSource, label: str, evidence_id: int) -> None:
         self._evidence_id = evidence_id
+        self._image = source.image
         self.stats.evidence += 1
         self.progress.counting(label)
         files, nbytes = self._count(source, label)
         self.progress.start_evidence(label, files, nbytes)
         for entry in self._entries(source, label, count_only=False):
             self._process(entry)
+        holes = self._image.unreadable if self._image is not None else {}
+        if holes:
+            offset = min(holes)
+            self._warn(label, f"{len(holes)} unreadable ranges in the image, first at byte {offset} "
+                              f"({holes[offset][1]}); zeros were read in their place and no file touching "
+                              "them has a digest")
         self.store.commit()
 
     def finish(self) -> ScanStats:
@@ -113,7 +121,9 @@ class Scanner:
         if source.is_folder:
             yield from folderwalk.walk(source.path, label, warn(label))
             return
-        assert source.image is not None
+        if source.image is None:
+            warn(label)(source.damage or "the evidence could not be opened")
+            return
         for volume, fs in find_filesystems(source.image, warn(label)):
             fs_type = tskwalk.fs_type_name(fs) if fs is not None else None
             if not count_only:
@@ -144,6 +154,7 @@ class Scanner:
         offset = 0
         complete = True
         chunks = entry.read_chunks() if entry.read_chunks is not None else iter(())
+        holes_before = self._holes()
         try:
             head = next(chunks, b"")
             analyzers = self._analyzers(entry, head, warnings)
@@ -161,6 +172,9 @@ class Scanner:
         except Exception as exc:  # a damaged image or a bad sector: one warning, the scan goes on
             complete = False
             warnings.append(f"read failed at byte {offset} of {entry.size}: {exc}")
+        if complete and self._holes() != holes_before and entry.container is None:
+            complete = False
+            warnings.append("part of the content lies in an unreadable part of the image (read as zeros): no digest")
         if complete and offset < entry.size and entry.read_chunks is not None:
             warnings.append(f"only {offset} of {entry.size} bytes could be read "
                             "(uninitialised, sparse or unrecoverable content)")
@@ -206,6 +220,9 @@ class Scanner:
         return out
 
     # -- bookkeeping ------------------------------------------------------
+    def _holes(self) -> int:
+        return self._image.failed_reads if self._image is not None else 0
+
     def _count_record(self, record: FileRecord) -> None:
         e = record.entry
         if e.container is None:

@@ -36,13 +36,19 @@ def hash_media(source: EvidenceSource, progress: Progress | None = None) -> dict
     """MD5, SHA-1 and SHA-256 of the whole media (or of a folder's manifest)."""
     if source.is_folder:
         return _hash_folder(source, progress)
-    assert source.image is not None
+    if source.image is None:
+        raise MediaReadError(source.damage or f"{source.path}: the evidence could not be opened")
     hasher = MultiHasher()
     offset = 0
+    failed = source.image.failed_reads
     while offset < source.size:
         data = source.image.read(offset, min(CHUNK, source.size - offset))
         if not data:
             raise MediaReadError(f"{source.path}: media ends at byte {offset} of {source.size}")
+        if source.image.failed_reads != failed:
+            first = min(at for at in source.image.unreadable if at >= offset)
+            raise MediaReadError(f"{source.path}: media unreadable at byte {first}"
+                                 f" ({source.image.unreadable[first][1]})")
         hasher.update(data)
         offset += len(data)
         if progress is not None:

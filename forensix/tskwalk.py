@@ -15,6 +15,7 @@ from typing import Callable, Iterator
 import pytsk3
 
 from forensix.records import FileEntry
+from forensix.volumes import TSK_ERRORS
 
 Warn = Callable[[str], None]
 CHUNK = 1 << 20
@@ -56,7 +57,7 @@ def walk(fs: pytsk3.FS_Info, evidence: str, volume_offset: int, warn: Warn) -> I
     fs_bytes = fs.info.block_count * fs.info.block_size
     try:
         root = fs.open_dir(path="/")
-    except (IOError, OSError) as exc:
+    except TSK_ERRORS as exc:
         warn(f"volume at offset {volume_offset}: cannot read the root directory: {exc}")
         return
     visited: set[int] = {fs.info.root_inum}
@@ -65,7 +66,7 @@ def walk(fs: pytsk3.FS_Info, evidence: str, volume_offset: int, warn: Warn) -> I
         directory, parent, depth = stack.pop()
         try:
             children = list(directory)  # a directory's names, not its files' content
-        except (IOError, OSError) as exc:
+        except TSK_ERRORS as exc:
             warn(f"{parent or '/'}: directory listing failed part way: {exc}")
             continue
         for f in children:
@@ -81,7 +82,7 @@ def walk(fs: pytsk3.FS_Info, evidence: str, volume_offset: int, warn: Warn) -> I
                 visited.add(meta.addr)
                 try:
                     stack.append((f.as_directory(), path, depth + 1))
-                except (IOError, OSError) as exc:
+                except TSK_ERRORS as exc:
                     warn(f"{path}: directory cannot be opened: {exc}")
                 if is_ntfs:  # alternate data streams on a directory are a hiding place
                     yield from _ntfs_streams(f, path, evidence, volume_offset, fs_bytes, named_only=True)
@@ -113,7 +114,7 @@ def _ntfs_streams(f, path, evidence, volume_offset, fs_bytes, named_only) -> Ite
     meta = f.info.meta
     try:
         attrs = [a.info for a in f]
-    except (IOError, OSError):
+    except TSK_ERRORS:
         attrs = []
     for attr in attrs:
         if attr.type != _NTFS_DATA or (named_only and not attr.name):

@@ -9,6 +9,10 @@ import pytsk3
 
 Warn = Callable[[str], None]
 
+TSK_ERRORS = (OSError, RuntimeError)
+"""What pytsk3 raises: OSError (IOError) for TSK's own errors, RuntimeError wrapping an
+error our image adapter raised while TSK was reading (a missing segment, a bad chunk)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Volume:
@@ -43,13 +47,14 @@ def find_filesystems(image: pytsk3.Img_Info, warn: Warn) -> Iterator[tuple[Volum
     if fs is not None:
         yield Volume(0, image.get_size(), "file system without partition table", None), fs
     elif not partitions:
+        warn("no partition table or file system recognised")
         yield Volume(0, image.get_size(), "no partition table or file system recognised", None), None
 
 
 def _partitions(image: pytsk3.Img_Info, warn: Warn) -> Iterator[Volume]:
     try:
         table = pytsk3.Volume_Info(image)
-    except (IOError, OSError):
+    except TSK_ERRORS:
         return  # no partition table: a bare file system, handled by the caller
     block = table.info.block_size
     for part in table:
@@ -67,5 +72,5 @@ def _partitions(image: pytsk3.Img_Info, warn: Warn) -> Iterator[Volume]:
 def _open_fs(image: pytsk3.Img_Info, offset: int) -> pytsk3.FS_Info | None:
     try:
         return pytsk3.FS_Info(image, offset=offset)
-    except (IOError, OSError):
+    except TSK_ERRORS:
         return None

@@ -7,6 +7,7 @@ catch a walker that skips, renames, mis-reads or mis-hashes a file.
 from __future__ import annotations
 
 from datetime import datetime
+import shutil
 from pathlib import Path
 
 import pytest
@@ -182,3 +183,38 @@ def test_a_size_larger_than_the_file_system_stops_at_the_file_system(tmp_path, e
     damaged = [r for r in export_records(tmp_path / "case") if r["size"] > 100 << 30]
     assert len(damaged) == 1 and damaged[0]["md5"] is None
     assert any("larger than the file system" in w for w in damaged[0]["warnings"])
+
+
+def _e01_copy(evidence_fixtures: EvidenceFixtures, tmp_path: Path, keep: tuple[str, ...]) -> Path:
+    source = evidence_fixtures.evidence("e01")[0].parent
+    target = tmp_path / "damaged"
+    target.mkdir()
+    for suffix in keep:
+        shutil.copyfile(source / f"fat16.{suffix}", target / f"fat16.{suffix}")
+    return target / "fat16.E01"
+
+
+def test_an_e01_with_a_missing_segment_keeps_what_is_readable(evidence_fixtures, tmp_path):
+    """E03 lost: the files stored in E01/E02 keep their true digests, the hole is read as
+    zeros and warned about, and nothing that touched it is given a digest."""
+    image = _e01_copy(evidence_fixtures, tmp_path, ("E01", "E02"))
+    result = run_cli("scan", image, "--case", tmp_path / "case", "--no-progress")
+    assert "unreadable ranges in the image" in result.stderr and "Traceback" not in result.output
+    records = {r["path"]: r for r in export_records(tmp_path / "case")}
+    expected = {f["path"]: f for f in evidence_fixtures.get("e01")["files"]}
+    intact = [p for p in expected if records[p]["md5"] is not None]
+    assert intact, "no file survived the lost segment"
+    for path in intact:
+        assert records[path]["md5"] == expected[path]["md5"], path
+    for path in set(expected) - set(intact):
+        assert any("unreadable part of the image" in w for w in records[path]["warnings"]), path
+
+
+def test_a_truncated_e01_is_damaged_evidence_not_a_crash(evidence_fixtures, tmp_path):
+    image = _e01_copy(evidence_fixtures, tmp_path, ("E01",))
+    with open(image, "r+b") as f:
+        f.truncate(6000)  # the header survives, the data does not
+    result = run_cli("scan", image, "--case", tmp_path / "case", "--no-progress")
+    assert "Traceback" not in result.output
+    assert "no partition table or file system recognised" in result.stderr
+    assert "media hash (start) not computed" in result.stderr

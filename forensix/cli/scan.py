@@ -171,7 +171,8 @@ def _open(path: str) -> EvidenceSource:
         source = open_evidence(path)
     except EvidenceError as exc:
         raise UserError(str(exc)) from None
-    if source.image is not None and not any(fs is not None for _, fs in find_filesystems(source.image, lambda _: None)):
+    raw = source.fmt in ("raw", "split-raw")  # a recognised container that yields nothing is damaged evidence
+    if raw and not any(fs is not None for _, fs in find_filesystems(source.image, lambda _: None)):
         source.close()
         raise UserError(f"{path}: no partition table or file system that The Sleuth Kit recognises"
                         " (not a disk image, or encrypted)")

@@ -18,22 +18,51 @@ import pytsk3
 class ImageAdapter(pytsk3.Img_Info):
     """A read callback and a size, presented to TSK as an image."""
 
+    PIECE = 32 << 10
+    """Unit of the retry after a failed read: an EWF chunk, so readable chunks survive."""
+
     def __init__(self, size: int, read_at: Callable[[int, int], bytes], close: Callable[[], None]) -> None:
         self._size = size
         self._read_at = read_at
         self._close = close
+        self.failed_reads = 0
+        """Grows with every read that substituted zeros, so a reader can tell it touched a hole."""
+        self.unreadable: dict[int, tuple[int, str]] = {}
+        """offset -> (length, reason) of each distinct range read as zeros."""
         super().__init__(url="", type=pytsk3.TSK_IMG_TYPE_EXTERNAL)
 
     def read(self, offset: int, size: int) -> bytes:  # called by TSK
+        """Bytes of the media; a range the container cannot deliver (a missing E01
+        segment, a corrupt chunk) reads as zeros and is recorded in ``unreadable``.
+
+        Zeros let TSK go on past a hole, as imaging tools do with bad sectors;
+        whoever read through a hole is told by ``failed_reads`` growing, so no
+        digest is ever taken of substituted bytes.
+        """
         if offset >= self._size:
             return b""
-        return self._read_at(offset, min(size, self._size - offset))
+        size = min(size, self._size - offset)
+        try:
+            return self._read_at(offset, size)
+        except Exception as exc:
+            if size <= self.PIECE:
+                self.failed_reads += 1
+                self.unreadable.setdefault(offset, (size, _first_line(exc)))
+                return bytes(size)
+        return b"".join(self.read(at, min(self.PIECE, offset + size - at))
+                        for at in range(offset, offset + size, self.PIECE))
 
     def get_size(self) -> int:  # called by TSK
         return self._size
 
     def close(self) -> None:
         self._close()
+
+
+def _first_line(exc: Exception) -> str:
+    """libyal errors carry a whole backtrace of C functions; the first line says what failed."""
+    text = str(exc).strip().strip("'")
+    return text.split(". ")[0] if text else exc.__class__.__name__
 
 
 class SegmentedFile:

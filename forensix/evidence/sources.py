@@ -31,6 +31,10 @@ class EvidenceError(Exception):
     """The evidence cannot be opened at all (missing, unreadable, unsupported)."""
 
 
+class DamagedContainer(Exception):
+    """A container format was recognised but its library cannot open it."""
+
+
 @dataclass(slots=True)
 class EvidenceSource:
     """An opened evidence item: a disk image for TSK, or a folder."""
@@ -43,6 +47,9 @@ class EvidenceSource:
     stored_hashes: dict[str, str] = field(default_factory=dict)
     """Hashes the imaging tool wrote into the container (E01 MD5/SHA-1)."""
     handle: Any = None
+    damage: str | None = None
+    """Why a recognised container could not be opened at all (then ``image`` is None):
+    damaged evidence is recorded with a warning, not refused like a wrong path."""
 
     @property
     def is_folder(self) -> bool:
@@ -93,7 +100,10 @@ def _open_image(p: Path, fmt: str) -> EvidenceSource:
         segments = raw_segments(p)
         image, size = raw_image(segments)
         return EvidenceSource(p, "split-raw" if len(segments) > 1 else "raw", tuple(segments), size, image)
-    handle, segments = _open_libyal(p, fmt)
+    try:
+        handle, segments = _open_libyal(p, fmt)
+    except DamagedContainer as exc:
+        return EvidenceSource(p, fmt, (str(p),), p.stat().st_size, damage=str(exc))
     image, size = libyal_image(handle)
     stored: dict[str, str] = {}
     if fmt == "ewf":
@@ -135,8 +145,8 @@ def _open_libyal(p: Path, fmt: str) -> tuple[Any, list[str]]:
             return handle, [str(p)]
     except ImportError as exc:
         raise EvidenceError(f"{p}: {fmt} support is not installed ({exc.name})") from exc
-    except (OSError, IOError) as exc:
-        raise EvidenceError(f"{p}: damaged or incomplete {fmt} container: {exc}") from exc
+    except (OSError, IOError, RuntimeError) as exc:
+        raise DamagedContainer(f"{p}: damaged or incomplete {fmt} container: {str(exc).splitlines()[0]}") from exc
     raise EvidenceError(f"{p}: unsupported format {fmt}")
 
 
