@@ -37,7 +37,7 @@ def hash_media(source: EvidenceSource, progress: Progress | None = None) -> dict
     if source.is_folder:
         return _hash_folder(source, progress)
     if source.image is None:
-        raise MediaReadError(source.damage or f"{source.path}: the evidence could not be opened")
+        raise MediaReadError(f"{source.path}: {source.damage or 'the evidence could not be opened'}")
     hasher = MultiHasher()
     offset = 0
     failed = source.image.failed_reads

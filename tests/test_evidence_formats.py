@@ -218,3 +218,11 @@ def test_a_truncated_e01_is_damaged_evidence_not_a_crash(evidence_fixtures, tmp_
     assert "Traceback" not in result.output
     assert "no partition table or file system recognised" in result.stderr
     assert "media hash (start) not computed" in result.stderr
+
+
+def test_an_e01_libewf_cannot_open_is_recorded_as_damaged_evidence(tmp_path):
+    image = tmp_path / "bad.E01"
+    image.write_bytes(b"EVF\x09\x0d\x0a\xff\x00" + bytes(range(200)))
+    result = run_cli("scan", image, "--case", tmp_path / "case", "--no-progress")
+    assert "bad.E01: damaged or incomplete ewf container" in result.stderr
+    assert export_records(tmp_path / "case") == []

@@ -47,7 +47,7 @@ class ImageAdapter(pytsk3.Img_Info):
         except Exception as exc:
             if size <= self.PIECE:
                 self.failed_reads += 1
-                self.unreadable.setdefault(offset, (size, _first_line(exc)))
+                self.unreadable.setdefault(offset, (size, library_reason(exc)))
                 return bytes(size)
         return b"".join(self.read(at, min(self.PIECE, offset + size - at))
                         for at in range(offset, offset + size, self.PIECE))
@@ -59,7 +59,7 @@ class ImageAdapter(pytsk3.Img_Info):
         self._close()
 
 
-def _first_line(exc: Exception) -> str:
+def library_reason(exc: Exception) -> str:
     """libyal errors carry a whole backtrace of C functions; the first line says what failed."""
     text = str(exc).strip().strip("'")
     return text.split(". ")[0] if text else exc.__class__.__name__

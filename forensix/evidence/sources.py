@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from forensix.evidence.images import ImageAdapter, libyal_image, raw_image
+from forensix.evidence.images import ImageAdapter, library_reason, libyal_image, raw_image
 
 _SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"EVF\x09\x0d\x0a\xff\x00", "ewf"),
@@ -146,7 +146,7 @@ def _open_libyal(p: Path, fmt: str) -> tuple[Any, list[str]]:
     except ImportError as exc:
         raise EvidenceError(f"{p}: {fmt} support is not installed ({exc.name})") from exc
     except (OSError, IOError, RuntimeError) as exc:
-        raise DamagedContainer(f"{p}: damaged or incomplete {fmt} container: {str(exc).splitlines()[0]}") from exc
+        raise DamagedContainer(f"damaged or incomplete {fmt} container: {library_reason(exc)}") from exc
     raise EvidenceError(f"{p}: unsupported format {fmt}")
 
 
