@@ -14,7 +14,7 @@ from forensix.cli.console import UserError, console
 from forensix.cli.options import parse_options, plugin_options
 from forensix.engine import Progress as EngineProgress
 from forensix.engine import Scanner, ScanStats
-from forensix.evidence import EvidenceError, EvidenceSource, open_evidence
+from forensix.evidence import EvidenceError, EvidenceSource, not_a_disk_image, open_evidence
 from forensix.integrity import MediaReadError, record_media_hashes
 from forensix.pluginhost import get_plugin_host
 from forensix.scanconfig import ScanConfig
@@ -173,9 +173,10 @@ def _open(path: str) -> EvidenceSource:
         raise UserError(str(exc)) from None
     raw = source.fmt in ("raw", "split-raw")  # a recognised container that yields nothing is damaged evidence
     if raw and not any(fs is not None for _, fs in find_filesystems(source.image, lambda _: None)):
-        source.close()
-        raise UserError(f"{path}: no partition table or file system that The Sleuth Kit recognises"
-                        " (not a disk image, or encrypted)")
+        reason = not_a_disk_image(source)
+        if reason is not None:
+            source.close()
+            raise UserError(f"{path}: not a disk image: no partition table or file system, and {reason}")
     return source
 
 

@@ -192,3 +192,28 @@ def _letters(n: int, width: int) -> str:
         n, r = divmod(n, 26)
         out.append(chr(ord("a") + r))
     return "".join(reversed(out))
+
+
+SECTOR = 512
+_NOT_DISK = ("image/", "text/", "audio/", "video/", "application/pdf", "application/zip", "application/gzip",
+             "application/x-tar", "application/vnd.", "application/msword", "application/json",
+             "application/x-executable", "application/x-sharedlib", "application/x-dosexec")
+"""Content types of files people pass by mistake (a photo, a document, an archive, a program)."""
+
+
+def not_a_disk_image(source: EvidenceSource) -> str | None:
+    """Why a raw file in which TSK recognises nothing is not a disk image at all, or
+    None when it may be one too damaged to read (which is a warning, not a refusal).
+
+    Disk images are whole sectors; a photo, a document or an archive is named by
+    libmagic. Anything else (``data``, a boot sector) is treated as damaged evidence.
+    """
+    if source.size % SECTOR:
+        return f"its size ({source.size} bytes) is not a whole number of {SECTOR}-byte sectors"
+    import magic  # only needed for this check
+
+    assert source.image is not None
+    mime = magic.from_buffer(source.image.read(0, 64 << 10), mime=True)
+    if mime.startswith(_NOT_DISK):
+        return f"its content is {mime}"
+    return None

@@ -25,7 +25,21 @@ def test_a_file_that_is_not_an_image_is_refused(cli, tmp_path):
     junk = tmp_path / "photo.jpg"
     junk.write_bytes(b"\xff\xd8\xff\xe0" + b"\x00" * 5000)
     result = cli("scan", junk, "--case", tmp_path / "case", expect=2)
-    assert "no partition table or file system" in result.stderr
+    assert "not a disk image" in result.stderr and "sectors" in result.stderr
+    document = tmp_path / "notes.img"
+    document.write_bytes(b"meeting notes, not a disk\n" * 2048)  # 53,248 bytes: whole sectors
+    result = cli("scan", document, "--case", tmp_path / "case2", expect=2)
+    assert "its content is text/" in result.stderr
+
+
+def test_a_disk_image_too_damaged_to_read_is_a_warning_not_a_refusal(cli, tmp_path):
+    """Whole sectors of unrecognisable bytes: a wiped or damaged disk, not a user error."""
+    import random
+
+    image = tmp_path / "wiped.dd"
+    image.write_bytes(random.Random(1).randbytes(64 * 512))
+    result = cli("scan", image, "--case", tmp_path / "case", "--no-progress")
+    assert "no partition table or file system recognised" in result.stderr
 
 
 def test_export_of_a_folder_that_is_not_a_case(cli, tmp_path):
