@@ -13,10 +13,17 @@ from typing import Callable, Iterator
 from forensix.records import FileEntry
 
 Warn = Callable[[str], None]
+Skipped = Callable[[str, str], None]
+"""Called with (path, what) for an entry that is listed but never read: a link or a special file."""
 CHUNK = 1 << 20
 
 
-def walk(root: Path, evidence: str, warn: Warn) -> Iterator[FileEntry]:
+def walk(root: Path, evidence: str, warn: Warn, skipped: Skipped | None = None) -> Iterator[FileEntry]:
+    """Regular files as entries; ``warn`` for what cannot be read, ``skipped`` (by default a
+    warning too) for symbolic links and special files, which are never followed or opened."""
+    if skipped is None:
+        def skipped(path: str, what: str) -> None:
+            warn(f"{path}: {what}, listed, not read")
     stack = [(root, "")]
     while stack:
         folder, rel = stack.pop()
@@ -44,7 +51,16 @@ def walk(root: Path, evidence: str, warn: Warn) -> Iterator[FileEntry]:
                     read_chunks=_reader(item.path),
                 )
             elif stat.S_ISLNK(st.st_mode):
-                warn(f"{path}: symbolic link not followed")
+                skipped(path, f"symbolic link to {_link_target(item.path)}")
+            else:  # opening a FIFO would block, a device would read another disk
+                skipped(path, "special file (FIFO, socket or device)")
+
+
+def _link_target(path: str) -> str:
+    try:
+        return os.readlink(path)
+    except OSError:
+        return "(unreadable)"
 
 
 def _iso(seconds: float) -> str | None:

@@ -10,7 +10,9 @@ cover). A folder has no single byte stream, so it gets a *manifest hash*:
 
 and MD5/SHA-1/SHA-256 over those UTF-8 lines. ``json.dumps`` keeps a name with a
 newline or a space on one unambiguous line. Symbolic links are not followed, as
-in the scan; anyone can recompute the manifest with a short script.
+in the scan: a link, or a FIFO, socket or device, is the line
+``json.dumps(path) + " " + json.dumps("symbolic link to TARGET" or "special file
+(FIFO, socket or device)")``. Anyone can recompute the manifest with a short script.
 """
 from __future__ import annotations
 
@@ -59,7 +61,8 @@ def hash_media(source: EvidenceSource, progress: Progress | None = None) -> dict
 def _hash_folder(source: EvidenceSource, progress: Progress | None) -> dict[str, str]:
     problems: list[str] = []
     lines = []
-    for entry in folderwalk.walk(source.path, source.path.name, problems.append):
+    for entry in folderwalk.walk(source.path, source.path.name, problems.append,
+                                 lambda path, what: lines.append(f"{json.dumps(path)} {json.dumps(what)}\n")):
         content = hashlib.sha256()
         assert entry.read_chunks is not None
         for chunk in entry.read_chunks():

@@ -217,3 +217,16 @@ def test_version_and_usage_errors_keep_their_exit_codes(monkeypatch, capsys):
         with pytest.raises(SystemExit) as exit_info:
             cli_module.main()
         assert exit_info.value.code == code, argv
+
+
+def test_folder_evidence_never_opens_fifos_or_follows_links(cli, tmp_path):
+    import os
+
+    folder = tmp_path / "evidence"
+    folder.mkdir()
+    (folder / "real.txt").write_text("x")
+    os.mkfifo(folder / "pipe")
+    (folder / "link").symlink_to("/etc/passwd")
+    result = cli("scan", folder, "--case", tmp_path / "case", "--no-progress")
+    assert "special file" in result.stderr and "symbolic link to /etc/passwd, listed, not read" in result.stderr
+    assert [r["name"] for r in export_records(tmp_path / "case")] == ["real.txt"]

@@ -70,3 +70,11 @@ def test_verify_evidence_finds_a_changed_image(corpus: Path, tmp_path: Path) -> 
     results = [json.loads(d)["result"] for (d,) in db.execute(
         "SELECT details FROM actions WHERE action='evidence verified' ORDER BY seq")]
     assert results == ["match", "mismatch"]
+
+
+def test_folder_manifest_lists_links_instead_of_failing(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_bytes(b"abc")
+    (tmp_path / "link").symlink_to("a.txt")
+    manifest = (f'{json.dumps("/a.txt")} 3 {hashlib.sha256(b"abc").hexdigest()}\n'
+                f'{json.dumps("/link")} {json.dumps("symbolic link to a.txt")}\n')
+    assert hash_media(open_evidence(tmp_path))["sha256"] == hashlib.sha256(manifest.encode()).hexdigest()
