@@ -226,3 +226,22 @@ def test_an_e01_libewf_cannot_open_is_recorded_as_damaged_evidence(tmp_path):
     result = run_cli("scan", image, "--case", tmp_path / "case", "--no-progress")
     assert "bad.E01: damaged or incomplete ewf container" in result.stderr
     assert export_records(tmp_path / "case") == []
+
+
+@pytest.mark.parametrize("name", ["ntfs", "ext4", "fat16"])
+def test_randomly_corrupted_file_systems_scan_to_the_end(evidence_fixtures, tmp_path, name):
+    """Seeded corruption of the metadata area, as a fuzzer would: every damaged copy
+    scans to the end with exit 0 and no traceback (this found a hang and a refusal)."""
+    import random
+
+    original = evidence_fixtures.evidence(name)[0].read_bytes()
+    rng = random.Random(f"corrupt:{name}")
+    for i in range(8):
+        data = bytearray(original)
+        for _ in range(rng.randint(1, 200)):
+            data[rng.randrange(0, min(len(data), 256 << 10))] = rng.randrange(256)
+        image = tmp_path / f"{name}-{i}.img"
+        image.write_bytes(bytes(data))
+        result = run_cli("scan", image, "--case", tmp_path / f"case{i}", "--no-progress", "--media-hash", "none")
+        assert "Traceback" not in result.output
+        export_records(tmp_path / f"case{i}")
