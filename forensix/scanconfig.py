@@ -14,5 +14,4 @@ class ScanConfig:
     hashsets: tuple[str, ...] = ()
     """``--hashset`` values: names of imported sets or paths to set files."""
     options: dict[str, Any] = field(default_factory=dict)
-    """Free-form plugin options (``--option plugin.key=value``)."""
-    chunk_size: int = 1 << 20
+    """Free-form plugin options (``--option key=value``)."""

@@ -7,7 +7,7 @@ import traceback
 import click
 
 from forensix import __version__
-from forensix.cli.console import EXIT_INTERNAL, EXIT_INTERRUPTED, console, debug_enabled
+from forensix.cli.console import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, console, debug_enabled
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -63,4 +63,4 @@ def main() -> None:
             traceback.print_exc()
         console.error(f"internal error: {exc.__class__.__name__}: {exc} (set FORENSIX_DEBUG=1 for details)")
         sys.exit(EXIT_INTERNAL)
-    sys.exit(result if isinstance(result, int) else 0)
+    sys.exit(result if isinstance(result, int) else EXIT_OK)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import re
-from typing import NoReturn
 
 import click
 from rich.console import Console
@@ -68,9 +67,6 @@ class Messages:
             table.add_row(key, value)
         self.err.print(table)
 
-    def abort(self, text: str, code: int = EXIT_USER_ERROR) -> NoReturn:
-        self.error(text)
-        raise SystemExit(code)
 
 
 console = Messages()
