@@ -64,12 +64,7 @@ def walk(fs: pytsk3.FS_Info, evidence: str, volume_offset: int, warn: Warn) -> I
     stack: list[tuple[pytsk3.Directory, str, int]] = [(root, "", 0)]
     while stack:
         directory, parent, depth = stack.pop()
-        try:
-            children = list(directory)  # a directory's names, not its files' content
-        except TSK_ERRORS as exc:
-            warn(f"{parent or '/'}: directory listing failed part way: {exc}")
-            continue
-        for f in children:
+        for f in _listing(directory, parent, warn):
             name_info = f.info.name
             name = name_info.name.decode("utf-8", "replace")
             if name in (".", ".."):
@@ -94,6 +89,20 @@ def walk(fs: pytsk3.FS_Info, evidence: str, volume_offset: int, warn: Warn) -> I
             else:
                 yield _entry(f, path, str(name_info.meta_addr), evidence, volume_offset, fs_type,
                              size=meta.size if meta is not None else 0, reader=_reader(f, meta, fs_bytes))
+
+
+def _listing(directory: pytsk3.Directory, parent: str, warn: Warn) -> Iterator[pytsk3.File]:
+    """A directory's names one at a time (a cache folder can hold half a million),
+    stopping with a warning where a damaged listing breaks off."""
+    names = iter(directory)
+    while True:
+        try:
+            yield next(names)
+        except StopIteration:
+            return
+        except TSK_ERRORS as exc:
+            warn(f"{parent or '/'}: directory listing failed part way: {exc}")
+            return
 
 
 def _is_dir(name_info, meta) -> bool:
