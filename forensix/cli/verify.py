@@ -60,6 +60,8 @@ def verify_evidence_command(case: Path) -> None:
     store = _open_case(case)
     failed = False
     try:
+        if not store.evidence():
+            console.info(f"{case}: no evidence has been scanned into this case; nothing to verify")
         for ev in store.evidence():
             recorded = {a: ev[a] for a in ALGORITHMS}
             try:
@@ -84,7 +86,7 @@ def verify_evidence_command(case: Path) -> None:
                 failed |= stored == "mismatch"
             failed |= result in ("mismatch", "unreadable")
             store.log_action("evidence verified", path=ev["path"], result=result, detail=detail, **computed)
-            say = console.info if result == "match" else console.error
+            say = {"match": console.info, "not recorded": console.warning}.get(result, console.error)
             say(f"{ev['exhibit'] or ev['label']}: {result}: {detail}" + (f" (SHA-256 {computed['sha256']})" if computed else ""))
     finally:
         store.close()
