@@ -108,7 +108,8 @@ class Scanner:
         files = nbytes = 0
         for entry in self._entries(source, label, count_only=True):
             files += 1
-            nbytes += entry.size
+            # no file yields more bytes than the media holds (reads stop at the file system's size)
+            nbytes += min(entry.size, source.size) if source.size else entry.size
         return files, nbytes
 
     def _entries(self, source: EvidenceSource, label: str, count_only: bool) -> Iterator[FileEntry]:
