@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import os
 import stat
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterator
 
-from forensix.records import FileEntry
+from forensix.records import FileEntry, utc_iso
 
 Warn = Callable[[str], None]
 Skipped = Callable[[str, str], None]
@@ -46,8 +45,8 @@ def walk(root: Path, evidence: str, warn: Warn, skipped: Skipped | None = None) 
                 yield FileEntry(
                     evidence=evidence, volume_offset=0, fs_type="folder", path=path,
                     inode=str(st.st_ino), deleted=False, size=st.st_size,
-                    mtime=_iso(st.st_mtime), atime=_iso(st.st_atime), ctime=_iso(st.st_ctime),
-                    crtime=_iso(getattr(st, "st_birthtime", 0)),
+                    mtime=utc_iso(st.st_mtime), atime=utc_iso(st.st_atime), ctime=utc_iso(st.st_ctime),
+                    crtime=utc_iso(getattr(st, "st_birthtime", 0)),
                     read_chunks=_reader(item.path),
                 )
             elif stat.S_ISLNK(st.st_mode):
@@ -62,11 +61,6 @@ def _link_target(path: str) -> str:
     except OSError:
         return "(unreadable)"
 
-
-def _iso(seconds: float) -> str | None:
-    if not seconds:
-        return None
-    return datetime.fromtimestamp(seconds, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _open_readonly(path: str) -> int:

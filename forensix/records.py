@@ -7,7 +7,23 @@ came from without consulting anything else.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any, Callable, Iterator, Mapping
+
+def utc_iso(seconds: float, nanos: int = 0) -> str | None:
+    """A file time as the export record gives it (``2026-01-31T14:03:05Z``, with
+    microseconds when there are any); ``None`` for no time or a corrupt one, which
+    is not worth a warning per file."""
+    if not seconds:
+        return None
+    try:
+        stamp = datetime.fromtimestamp(int(seconds), tz=timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        return None
+    micros = nanos // 1000 if nanos else round((seconds - int(seconds)) * 1_000_000)
+    text = stamp.strftime("%Y-%m-%dT%H:%M:%S")
+    return f"{text}.{micros:06d}Z" if micros else f"{text}Z"
+
 
 ChunkReader = Callable[[], Iterator[bytes]]
 """Yields a file's content in chunks; called at most once per scan of a file."""

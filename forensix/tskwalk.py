@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import os
 import time
-from datetime import datetime, timezone
 from typing import Callable, Iterator
 
 import pytsk3
 
-from forensix.records import FileEntry
+from forensix.records import FileEntry, utc_iso
 from forensix.volumes import TSK_ERRORS
 
 Warn = Callable[[str], None]
@@ -151,16 +150,7 @@ def _entry(f, path, inode, evidence, volume_offset, fs_type, size, reader) -> Fi
 def _time(meta, field: str) -> str | None:
     if meta is None:
         return None
-    seconds = getattr(meta, field, 0)
-    if not seconds:
-        return None
-    nanos = getattr(meta, f"{field}_nano", 0) or 0
-    try:
-        stamp = datetime.fromtimestamp(seconds, tz=timezone.utc)
-    except (OverflowError, OSError, ValueError):
-        return None  # a corrupt timestamp is not worth a warning per file
-    text = stamp.strftime("%Y-%m-%dT%H:%M:%S")
-    return f"{text}.{nanos // 1000:06d}Z" if nanos else f"{text}Z"
+    return utc_iso(getattr(meta, field, 0), getattr(meta, f"{field}_nano", 0) or 0)
 
 
 def _reader(f, meta, fs_bytes: int, attr_type: int | None = None, attr_id: int | None = None,
