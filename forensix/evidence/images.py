@@ -18,6 +18,9 @@ import pytsk3
 class ImageAdapter(pytsk3.Img_Info):
     """A read callback and a size, presented to TSK as an image."""
 
+    failed_reads: int
+    unreadable: dict[int, tuple[int, str]]
+
     PIECE = 32 << 10
     """Unit of the retry after a failed read: an EWF chunk, so readable chunks survive."""
 
@@ -55,8 +58,48 @@ class ImageAdapter(pytsk3.Img_Info):
     def get_size(self) -> int:  # called by TSK
         return self._size
 
+    @property
+    def size(self) -> int:
+        return self._size
+
+    @property
+    def tsk(self) -> pytsk3.Img_Info:
+        """What TSK opens volumes and file systems on: this adapter itself."""
+        return self
+
     def close(self) -> None:
         self._close()
+
+
+class NativeRaw:
+    """A single raw image read by The Sleuth Kit's own C reader.
+
+    Going through a Python callback for every read TSK makes costs more than
+    hashing the data (786 MB/s against 2.3 GB/s for TSK's reader on the
+    benchmark image), so a plain raw file is handed to TSK by path; TSK opens
+    it read-only. Nothing in a raw file can be a hole, so ``failed_reads``
+    never grows.
+    """
+
+    failed_reads = 0
+
+    def __init__(self, path: str) -> None:
+        self.tsk = pytsk3.Img_Info(path)
+        self._fd = os.open(path, os.O_RDONLY)
+        self.size = os.fstat(self._fd).st_size
+        self.unreadable: dict[int, tuple[int, str]] = {}
+
+    def read(self, offset: int, size: int) -> bytes:
+        return os.pread(self._fd, max(0, min(size, self.size - offset)), offset)
+
+    def get_size(self) -> int:
+        return self.size
+
+    def close(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+        self.tsk.close()
 
 
 def library_reason(exc: Exception) -> str:
@@ -101,7 +144,10 @@ class SegmentedFile:
             f.close()
 
 
-def raw_image(paths: list[str]) -> tuple[ImageAdapter, int]:
+def raw_image(paths: list[str]) -> tuple[ImageAdapter | NativeRaw, int]:
+    if len(paths) == 1:
+        image = NativeRaw(paths[0])
+        return image, image.size
     segmented = SegmentedFile(paths)
     return ImageAdapter(segmented.size, segmented.read_at, segmented.close), segmented.size
 

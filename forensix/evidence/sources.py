@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from forensix.evidence.images import ImageAdapter, library_reason, libyal_image, raw_image
+from forensix.evidence.images import ImageAdapter, NativeRaw, library_reason, libyal_image, raw_image
 
 _SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"EVF\x09\x0d\x0a\xff\x00", "ewf"),
@@ -43,7 +43,7 @@ class EvidenceSource:
     fmt: str
     segments: tuple[str, ...]
     size: int
-    image: ImageAdapter | None = None
+    image: ImageAdapter | NativeRaw | None = None
     stored_hashes: dict[str, str] = field(default_factory=dict)
     """Hashes the imaging tool wrote into the container (E01 MD5/SHA-1)."""
     handle: Any = None
@@ -118,12 +118,9 @@ def _open_libyal(p: Path, fmt: str) -> tuple[Any, list[str]]:
     """Open with the libyal binding for ``fmt``; all open read-only by default."""
     try:
         if fmt == "ewf":
-            import pyewf
+            from forensix.evidence.ewf import open_ewf
 
-            segments = pyewf.glob(str(p))
-            handle = pyewf.handle()
-            handle.open(segments)
-            return handle, list(segments)
+            return open_ewf(str(p))
         if fmt == "vmdk":
             import pyvmdk
 
