@@ -16,6 +16,7 @@ from pathlib import Path
 
 import magic
 
+from forensix import magicdb
 from forensix.hookspecs import hookimpl
 from forensix.records import AnalyzerResult, Digests, FileEntry
 
@@ -86,23 +87,41 @@ def _is_zip(mime: str) -> bool:
 
 
 MAGIC_BYTES = 64 << 10
-"""What libmagic is shown: enough for signatures deep in a file (ISO 9660 at 32 KiB,
-tar at 257) without paying its text tests over a whole megabyte."""
+"""What libmagic is shown: enough for signatures deep in a file (ISO 9660 at 32 KiB, tar at 257)."""
+TEXT_BYTES = 8 << 10
+"""What libmagic's text tests (encoding, line endings) see of a file no signature names: they
+cost time in proportion, and 8 KiB tell the encoding and the line structure."""
 
 
 @functools.cache
-def _magic() -> tuple[magic.Magic, magic.Magic, magic.Magic]:
-    """libmagic handles (MIME, description, plain-text description), made on first
-    use: loading the database costs ~50 ms.
+def _magic() -> tuple[magic.Magic, magic.Magic, magic.Magic, magic.Magic]:
+    """libmagic handles, made on first use (loading the database costs ~50 ms): MIME type and
+    description with every test, then both with the built-in tests only (no database)."""
+    def builtin_only(mime: bool) -> magic.Magic:
+        cookie = magic.Magic(mime=mime)
+        cookie.flags |= magic.MAGIC_NO_CHECK_SOFT
+        magic.magic_setflags(cookie.cookie, cookie.flags)
+        return cookie
 
-    The third skips the magic database ("soft" tests): once the MIME type says
-    plain text, the database has nothing more specific to say, and its text
-    regexes are what make libmagic cost milliseconds a file.
+    return magic.Magic(mime=True), magic.Magic(), builtin_only(True), builtin_only(False)
+
+
+def name_content(head: bytes) -> tuple[str, str]:
+    """MIME type and description of a file from its first bytes, as libmagic gives them.
+
+    The database pass (milliseconds on text) runs only where an entry of libmagic's own
+    database could match the head (:mod:`forensix.magicdb`); elsewhere libmagic's built-in
+    tests alone give the answer, the same one for every binary head.
     """
-    plain = magic.Magic()
-    plain.flags |= magic.MAGIC_NO_CHECK_SOFT
-    magic.magic_setflags(plain.cookie, plain.flags)
-    return magic.Magic(mime=True), magic.Magic(), plain
+    mime, describe, builtin_mime, builtin_describe = _magic()
+    head = head[:MAGIC_BYTES]
+    index = magicdb.load()
+    maybe_text = b"\0" not in head[:TEXT_BYTES]
+    if index is None or index.could_match(head, maybe_text):
+        return mime.from_buffer(head), describe.from_buffer(head)
+    if maybe_text:
+        head = head[:TEXT_BYTES]
+    return builtin_mime.from_buffer(head), builtin_describe.from_buffer(head)
 
 
 @functools.cache
@@ -144,6 +163,7 @@ class _FileTypeAnalyzer:
     """Names the content from the head; needs no further chunk."""
 
     key = None
+    wants_content = False
 
     def __init__(self, entry: FileEntry, head: bytes) -> None:
         self._entry = entry
@@ -153,12 +173,8 @@ class _FileTypeAnalyzer:
         """Nothing to do: libmagic decides from the head alone."""
 
     def finish(self, digests: Digests) -> AnalyzerResult:
-        mime_magic, text_magic, plain_text_magic = _magic()
-        head = self._head[:MAGIC_BYTES]
         try:
-            mime = mime_magic.from_buffer(head)
-            describe = plain_text_magic if mime == "text/plain" else text_magic
-            description = describe.from_buffer(head)
+            mime, description = name_content(self._head)
         except magic.MagicException as exc:
             return AnalyzerResult(warnings=(f"libmagic could not name the content: {exc}",))
         return AnalyzerResult(data={

@@ -1,0 +1,449 @@
+"""When libmagic's database cannot name a file, ask it only the cheap questions.
+
+libmagic names a file by trying the thousands of entries of its compiled
+database ("soft" magic) after a few built-in tests (text encodings, JSON, CSV,
+tar, OLE2). The soft pass costs 200 µs to 1.5 ms a call however small the head
+(measured with file 5.44 on 1 KiB of random bytes and of text), which on a disk
+of small files costs more than hashing them. Most files either start with a
+signature libmagic knows or match nothing at all.
+
+So we read libmagic's own database (``magic.mgc``) once and index its
+top-level binary tests by the bytes they expect at their offsets. For a head,
+:meth:`MagicIndex.could_match` answers conservatively: ``False`` only when no
+binary entry can match (every test it cannot evaluate counts as a possible
+match, bytes past the head count as zeros as libmagic reads them), and then
+libmagic's built-in tests alone (``MAGIC_NO_CHECK_SOFT``) give the same answer
+as the full run. Text formats whose only sign is a regular expression in the
+text tests (source code without a ``#!`` line, makefiles) are left to the text
+tests' fixed strings and searches; such files are named by encoding and line
+structure ("ASCII text"), never as something they are not.
+
+A database whose layout this module does not know (another libmagic version)
+gives no index, and every file gets the full libmagic run, as before.
+"""
+from __future__ import annotations
+
+import functools
+import re
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+ENTRY = 376
+MAGICNO = 0xF11E041C
+VERSION = 18
+DATABASES = (Path("/usr/lib/file/magic.mgc"), Path("/usr/share/misc/magic.mgc"), Path("/usr/share/file/magic.mgc"))
+
+# struct magic flags and types (file.h, libmagic 5.3x-5.4x)
+INDIR, OFFADD, INDIROFFADD, UNSIGNED = 0x01, 0x02, 0x04, 0x08
+BINTEST, TEXTTEST = 0x20, 0x40
+_NUMERIC = {1: ("B", 1), 2: ("<H", 2), 4: ("<I", 4), 24: ("<Q", 8), 7: (">H", 2), 8: (">I", 4), 26: (">Q", 8),
+            10: ("<H", 2), 11: ("<I", 4), 25: ("<Q", 8)}
+STRING, PSTRING, REGEX, BESTRING16, LESTRING16, SEARCH = 5, 13, 17, 18, 19, 20
+NAME, CLEAR, DER, GUID = 45, 47, 48, 49
+_COMPACT = 0x01 | 0x02           # W, w: white space in the pattern matches runs of it
+_FOLD = 0x04 | 0x08              # c, C: case-insensitive letters
+REGEX_LINE_COUNT = 0x800
+REGEX_MAX = 8192
+"""libmagic's MAGIC_PARAM_REGEX_MAX: a regular expression never looks further than this."""
+
+NO, MAYBE = 0, 1
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    index: int
+    """Position in the database (0 = first entry after the header)."""
+    end: int
+    """Position after its last continuation."""
+    level: int
+    flag: int
+    reln: str
+    type: int
+    offset: int
+    mask: int
+    str_range: int
+    str_flags: int
+    value: bytes
+    prints: bool
+    children: tuple["Entry", ...]
+
+
+def _parse(data: bytes) -> list[Entry] | None:
+    if len(data) < ENTRY or len(data) % ENTRY:
+        return None
+    magic, version = struct.unpack_from("<II", data, 0)
+    if magic != MAGICNO or version != VERSION:
+        return None
+    flat = []
+    for index, at in enumerate(range(ENTRY, len(data), ENTRY)):
+        level, flag, _factor, reln, vallen, type_ = struct.unpack_from("<HBBBBB", data, at)
+        offset, = struct.unpack_from("<i", data, at + 12)
+        mask, = struct.unpack_from("<Q", data, at + 24)
+        value = data[at + 32:at + 160]
+        prints = data[at + 160] != 0 or data[at + 224] != 0  # a description or a MIME type
+        flat.append((index, level, flag, chr(reln) if reln > 32 else "=", type_, offset, mask, vallen, value, prints))
+    return _tree(flat)
+
+
+def _tree(flat: list[tuple]) -> list[Entry]:
+    """Top-level entries with their continuations (``>`` levels) nested under them."""
+    def build(i: int) -> tuple[Entry, int]:
+        index, level, flag, reln, type_, offset, mask, vallen, value, prints = flat[i]
+        children = []
+        j = i + 1
+        while j < len(flat) and flat[j][1] > level:
+            child, j = build(j)
+            children.append(child)
+        is_string = type_ in (STRING, PSTRING, REGEX, BESTRING16, LESTRING16, SEARCH, NAME, DER)
+        entry = Entry(index, j, level, flag, reln, type_, offset, mask, mask & 0xFFFFFFFF, mask >> 32,
+                      value[:vallen] if is_string else value, prints, tuple(children))
+        return entry, j
+
+    out, i = [], 0
+    while i < len(flat):
+        entry, i = build(i)
+        out.append(entry)
+    return out
+
+
+USE, DEFAULT = 46, 3
+
+
+def _at(head: bytes, offset: int, length: int) -> bytes | None:
+    """The bytes a test reads, or None past the end of the head: libmagic fails a test that
+    would read past the buffer (``OFFSET_OOB`` in softmagic.c)."""
+    return head[offset:offset + length] if 0 <= offset and offset + length <= len(head) else None
+
+
+class _Eval:
+    """Evaluates entries against one head. ``base`` shifts the offsets inside a named
+    subroutine (``use``); ``None`` means the offset is not known (relative or indirect),
+    and then a literal is looked for anywhere in the head and numbers always may match."""
+
+    def __init__(self, head: bytes, names: dict[bytes, "Entry"]) -> None:
+        self.head = head
+        self.names = names
+        self._using: set[bytes] = set()
+
+    def could_print(self, entry: "Entry", base: int | None = 0) -> bool:
+        """Whether this entry, or one of its continuations, could produce a name for the head."""
+        if entry.type == USE:
+            return self._use(entry, base)
+        if self.test(entry, base) == NO:
+            return False
+        return entry.prints or any(self.could_print(child, base) for child in entry.children)
+
+    def _use(self, entry: "Entry", base: int | None) -> bool:
+        name = entry.value
+        target = self.names.get(name.lstrip(b"^"))
+        if entry.prints or target is None or name in self._using:
+            return True
+        at = None if base is None or entry.flag & (INDIR | OFFADD | INDIROFFADD) else base + entry.offset
+        if name.startswith(b"^"):
+            at = None  # the subroutine read with the other byte order
+        self._using.add(name)
+        try:
+            return (any(self.could_print(child, at) for child in target.children)
+                    or any(self.could_print(child, base) for child in entry.children))
+        finally:
+            self._using.discard(name)
+
+    def test(self, entry: "Entry", base: int | None) -> int:
+        """``NO`` when the entry's own test certainly fails on the head, else ``MAYBE``."""
+        kind = entry.type
+        if kind in (NAME, CLEAR):
+            return NO  # a subroutine's definition, or a reset: never output by itself
+        known = base is not None and not entry.flag & (INDIR | OFFADD | INDIROFFADD) and base + entry.offset >= 0
+        if kind in _NUMERIC:
+            return self._numeric(entry, base + entry.offset) if known else MAYBE
+        if kind in (STRING, SEARCH, PSTRING, REGEX, LESTRING16, BESTRING16):
+            if entry.reln not in "=<>" or (entry.reln != "=" and kind != STRING):
+                return MAYBE
+            if not known:
+                return self._anywhere(entry)
+            offset = base + entry.offset
+            if kind == STRING:
+                return self._string(entry, offset)
+            if kind == SEARCH:
+                return self._search(entry, offset)
+            if kind == PSTRING:
+                return self._pstring(entry, offset)
+            if kind == REGEX:
+                return self._regex(entry, offset)
+            return self._string16(entry, offset)
+        if kind == GUID and known:
+            return MAYBE if _at(self.head, base + entry.offset, 16) == entry.value[:16] else NO
+        if kind == DER and known:
+            tag = {b"seq": b"\x30", b"set": b"\x31"}.get(entry.value[:3])
+            if tag is not None:
+                return MAYBE if _at(self.head, base + entry.offset, 1) == tag else NO
+        return MAYBE
+
+    def _numeric(self, entry: "Entry", offset: int) -> int:
+        fmt, size = _NUMERIC[entry.type]
+        raw = _at(self.head, offset, size)
+        if raw is None:
+            return NO
+        value = struct.unpack(fmt, raw)[0]
+        if entry.mask:
+            value &= entry.mask
+        expected = struct.unpack_from("<Q", entry.value, 0)[0] & ((1 << (8 * size)) - 1)
+        reln = entry.reln
+        if reln == "=":
+            return MAYBE if value == expected else NO
+        if reln == "!":
+            return MAYBE if value != expected else NO
+        if reln == "&":
+            return MAYBE if value & expected == expected else NO
+        if reln == "^":
+            return MAYBE if value & expected != expected else NO
+        if reln in "<>":
+            if not entry.flag & UNSIGNED:
+                value, expected = _signed(value, size), _signed(expected, size)
+            return MAYBE if (value < expected if reln == "<" else value > expected) else NO
+        return MAYBE  # 'x' and anything else
+
+    def _string(self, entry: "Entry", offset: int) -> int:
+        pattern, fold = _pattern(entry)
+        if not pattern:
+            return MAYBE
+        if _at(self.head, offset, len(entry.value)) is None:
+            return NO
+        if entry.str_flags & _COMPACT:  # white space may stretch: the literal starts near the offset
+            region = self.head[offset:offset + 4 * len(entry.value) + 64]
+            return MAYBE if (pattern.lower() in region.lower() if fold else pattern in region) else NO
+        found = self.head[offset:offset + len(pattern)]
+        if fold:
+            found, pattern = found.lower(), pattern.lower()
+        if entry.reln == "=":
+            return MAYBE if found == pattern else NO
+        if fold or entry.str_flags & _COMPACT:
+            return MAYBE
+        return MAYBE if (found < pattern if entry.reln == "<" else found > pattern) else NO
+
+    def _search(self, entry: "Entry", offset: int) -> int:
+        pattern, fold = _pattern(entry)
+        if not pattern:
+            return MAYBE
+        if _at(self.head, offset, len(entry.value)) is None:
+            return NO
+        end = len(self.head) if not entry.str_range else offset + entry.str_range + len(entry.value) * 4
+        region = self.head[offset:end]
+        if fold:
+            region, pattern = region.lower(), pattern.lower()
+        return MAYBE if pattern in region else NO
+
+    def _pstring(self, entry: "Entry", offset: int) -> int:
+        """A length-prefixed string: the text follows a length of 1, 2 or 4 bytes."""
+        pattern, fold = _pattern(entry)
+        if not pattern:
+            return MAYBE
+        for width in (1, 2, 4):
+            found = _at(self.head, offset + width, len(pattern))
+            if found is not None and ((found.lower() == pattern.lower()) if fold else found == pattern):
+                return MAYBE
+        return NO
+
+    def _regex(self, entry: "Entry", offset: int) -> int:
+        """libmagic runs a regular expression on a C string: the text from the offset up to
+        the first NUL byte, at most ``REGEX_MAX`` bytes; the pattern too ends at a NUL."""
+        if offset > len(self.head):
+            return NO
+        compiled = _compile_regex(entry.value, bool(entry.str_flags & _FOLD))
+        if compiled is None:
+            return MAYBE
+        end = self.head.find(b"\0", offset, offset + REGEX_MAX)
+        return MAYBE if compiled.search(self.head, offset, end if end >= 0 else offset + REGEX_MAX) else NO
+
+    def _string16(self, entry: "Entry", offset: int) -> int:
+        encoded = entry.value.decode("latin-1").encode("utf-16-le" if entry.type == LESTRING16 else "utf-16-be")
+        return MAYBE if _at(self.head, offset, len(encoded)) == encoded else NO
+
+    def _anywhere(self, entry: "Entry") -> int:
+        """Where the offset is not known: a literal that appears nowhere in the head cannot match
+        (libmagic fails a test that reads past the end of the buffer)."""
+        if entry.type == REGEX:
+            compiled = _compile_regex(entry.value, bool(entry.str_flags & _FOLD))
+            return MAYBE if compiled is None or compiled.search(self.head) else NO
+        pattern, fold = _pattern(entry)
+        if entry.type in (LESTRING16, BESTRING16):
+            pattern = pattern.decode("latin-1").encode("utf-16-le" if entry.type == LESTRING16 else "utf-16-be")
+        if not pattern or entry.reln != "=":
+            return MAYBE
+        head = self.head.lower() if fold else self.head
+        return MAYBE if (pattern.lower() if fold else pattern) in head else NO
+
+
+def _signed(value: int, size: int) -> int:
+    top = 1 << (8 * size - 1)
+    return value - 2 * top if value & top else value
+
+
+def _pattern(entry: "Entry") -> tuple[bytes, bool]:
+    """The part of a string pattern that must appear literally, and whether to fold case."""
+    pattern = entry.value
+    if entry.str_flags & _COMPACT:
+        pattern = max(pattern.split(), key=len, default=b"")
+    return pattern, bool(entry.str_flags & _FOLD)
+
+
+@functools.lru_cache(maxsize=None)
+def _compile_regex(pattern: bytes, fold: bool) -> re.Pattern[bytes] | None:
+    """A POSIX extended expression as Python's re reads it, or None where the translation is unsure."""
+    translated = pattern.split(b"\0", 1)[0]
+    for posix, python in ((b"[:space:]", rb"\s"), (b"[:alpha:]", b"A-Za-z"), (b"[:digit:]", b"0-9"),
+                          (b"[:alnum:]", b"A-Za-z0-9"), (b"[:upper:]", b"A-Z"), (b"[:lower:]", b"a-z"),
+                          (b"[:print:]", b"\\x20-\\x7e"), (b"[:xdigit:]", b"0-9A-Fa-f"),
+                          (b"[:punct:]", b"!-/:-@[-`{-~")):
+        translated = translated.replace(posix, python)
+    if b"[:" in translated:
+        return None
+    try:
+        return re.compile(translated, re.MULTILINE | (re.IGNORECASE if fold else 0))
+    except re.error:
+        return None
+
+
+def _index_key(entry: Entry) -> tuple[int, bytes, bool] | None:
+    """``(position, bytes, folded)``: what the head must hold at ``position`` (compared in lower
+    case when ``folded``) for this top-level entry to match, where its test starts with fixed
+    bytes at a known offset; ``None`` where it does not."""
+    if entry.flag & (INDIR | OFFADD | INDIROFFADD) or entry.offset < 0 or entry.reln != "=":
+        return None
+    if entry.type in (STRING, SEARCH) and entry.value and (entry.type == STRING or entry.str_range == 1):
+        value, fold = entry.value, bool(entry.str_flags & _FOLD)
+        if entry.str_flags & _COMPACT:
+            value = value[:1] if not value[:1].isspace() else b""
+        if value:
+            return entry.offset, (value[:2].lower() if fold else value[:2]), fold
+        return None
+    if entry.type == GUID:
+        return entry.offset, entry.value[:2], False
+    if entry.type == DER and entry.value[:3] == b"seq":
+        return entry.offset, b"\x30", False
+    if entry.type in _NUMERIC:
+        fmt, size = _NUMERIC[entry.type]
+        expected = struct.unpack_from("<Q", entry.value, 0)[0] & ((1 << (8 * size)) - 1)
+        raw = struct.pack(fmt, expected)
+        mask = struct.pack(fmt, entry.mask & ((1 << (8 * size)) - 1)) if entry.mask else b"\xff" * size
+        for i in range(size):  # the first byte the mask keeps whole, with the next one if it is whole too
+            if mask[i] == 0xFF:
+                key = raw[i:i + 2] if i + 1 < size and mask[i + 1] == 0xFF else raw[i:i + 1]
+                return entry.offset + i, key, False
+    return None
+
+
+class MagicIndex:
+    """libmagic's top-level tests of one kind (binary or text), indexed by the bytes they expect.
+
+    ``starts_only`` keeps only the tests of what a head holds at a fixed place (strings at an
+    offset, searches of a single position): the text tests' searches over kilobytes and their
+    regular expressions are what make libmagic slow on text, and are left out there. Binary
+    tests that cannot be indexed (indirect offsets, relations, regular expressions, searches)
+    are put in a small database of their own, which libmagic runs itself in microseconds.
+    """
+
+    def __init__(self, entries: list[Entry], kind: int, starts_only: bool = False,
+                 database: bytes | None = None) -> None:
+        self.names = {e.value: e for e in entries if e.type == NAME}
+        tables: dict[tuple[int, int, bool], dict[bytes, list[Entry]]] = {}
+        others: list[Entry] = []
+        self._regexes: list[Entry] = []
+        for entry in entries:
+            if entry.level or not entry.flag & kind:
+                continue
+            key = _index_key(entry)
+            if key is not None:
+                position, expected, fold = key
+                tables.setdefault((position, len(expected), fold), {}).setdefault(expected, []).append(entry)
+            elif starts_only:
+                continue
+            elif entry.type == REGEX:
+                self._regexes.append(entry)  # libmagic compiles a regular expression on every call
+            else:
+                others.append(entry)
+        self._tables = tuple((position, length, fold, table) for (position, length, fold), table in sorted(
+            tables.items()))
+        self._others = _subset(database, others, list(self.names.values())) if others and database else None
+
+    def candidates(self, head: bytes) -> Iterator[Entry]:
+        size = len(head)
+        lowered = None
+        for position, length, fold, table in self._tables:
+            if position + length > size:
+                if position >= size:
+                    break  # the tables are in order of position
+                continue
+            if fold:
+                if lowered is None:
+                    lowered = head[:4096].lower()
+                found = table.get(lowered[position:position + length] if position + length <= 4096
+                                  else head[position:position + length].lower())
+            else:
+                found = table.get(head[position:position + length])
+            if found:
+                yield from found
+        yield from self._regexes
+
+    def could_match(self, head: bytes) -> bool:
+        evaluate = _Eval(head, self.names)
+        if any(evaluate.could_print(entry) for entry in self.candidates(head)):
+            return True
+        return self._others is not None and _others_cookie(self._others).from_buffer(head) != "data"
+
+
+def _subset(database: bytes, tests: list[Entry], names: list[Entry]) -> bytes:
+    """A compiled database holding just these top-level tests (first set) and named
+    subroutines (second set, where libmagic looks them up), with their continuations."""
+    def records(groups: list[Entry]) -> bytes:
+        return b"".join(database[ENTRY * (1 + g.index):ENTRY * (1 + g.end)] for g in sorted(groups, key=lambda g: g.index))
+
+    first, second = records(tests), records(names)
+    header = struct.pack("<IIII", MAGICNO, VERSION, len(first) // ENTRY, len(second) // ENTRY).ljust(ENTRY, b"\0")
+    return header + first + second
+
+
+@functools.lru_cache(maxsize=2)
+def _others_cookie(database: bytes):
+    """libmagic on the subset database, with its built-in tests off: "data" means no entry printed."""
+    import os
+    import tempfile
+
+    import magic
+
+    fd, path = tempfile.mkstemp(suffix=".mgc")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(database)
+        cookie = magic.Magic(magic_file=path)
+    finally:
+        os.unlink(path)  # libmagic has read it
+    cookie.flags |= magic.MAGIC_NO_CHECK_BUILTIN
+    magic.magic_setflags(cookie.cookie, cookie.flags)
+    return cookie
+
+
+@dataclass(frozen=True, slots=True)
+class MagicIndexes:
+    binary: MagicIndex
+    text: MagicIndex
+
+    def could_match(self, head: bytes, is_text: bool) -> bool:
+        return self.binary.could_match(head) or (is_text and self.text.could_match(head))
+
+
+@functools.cache
+def load() -> MagicIndexes | None:
+    """The indexes of the database libmagic uses here, or None if it cannot be read safely."""
+    for path in DATABASES:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue
+        entries = _parse(data)
+        if entries is not None:
+            return MagicIndexes(MagicIndex(entries, BINTEST, database=data),
+                                MagicIndex(entries, TEXTTEST, starts_only=True))
+    return None
