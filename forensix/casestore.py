@@ -12,6 +12,7 @@ import json
 import platform
 import sqlite3
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -20,10 +21,15 @@ from forensix import __version__
 from forensix.records import FileRecord
 
 DB_NAME = "case.sqlite"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 GENESIS = "0" * 64
 """The ``prev_hash`` of the first action: the chain starts from a known value."""
 
+# Every scan of an evidence item writes its rows under its own scan id; the views
+# ``files``, ``findings``, ``warnings`` and ``volumes`` show the rows of each
+# evidence item's current scan (the last complete one, or the one under way when
+# none completed). So a rescan never touches the earlier result until it completes,
+# and everything that reads the case (report, export, plugins) sees one scan per item.
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS case_info(key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS evidence(
@@ -32,32 +38,56 @@ CREATE TABLE IF NOT EXISTS evidence(
     seized_by TEXT, seized_at TEXT, seized_where TEXT,
     md5 TEXT, sha1 TEXT, sha256 TEXT, stored_md5 TEXT, stored_sha1 TEXT,
     end_md5 TEXT, end_sha1 TEXT, end_sha256 TEXT,
-    added_at TEXT, scanned_at TEXT);
-CREATE TABLE IF NOT EXISTS volumes(
+    added_at TEXT, scanned_at TEXT, current_scan_id INTEGER);
+CREATE TABLE IF NOT EXISTS scans(
     id INTEGER PRIMARY KEY, evidence_id INTEGER NOT NULL REFERENCES evidence(id),
+    started_at TEXT NOT NULL, finished_at TEXT, status TEXT NOT NULL, settings TEXT NOT NULL,
+    walked INTEGER NOT NULL DEFAULT 0, media_hashed INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS volume_rows(
+    id INTEGER PRIMARY KEY, evidence_id INTEGER NOT NULL REFERENCES evidence(id), scan_id INTEGER NOT NULL,
     offset INTEGER NOT NULL, length INTEGER, description TEXT, slot INTEGER, fs_type TEXT,
-    UNIQUE(evidence_id, offset));
-CREATE TABLE IF NOT EXISTS files(
-    id INTEGER PRIMARY KEY, evidence_id INTEGER NOT NULL REFERENCES evidence(id),
+    UNIQUE(scan_id, offset));
+CREATE TABLE IF NOT EXISTS file_rows(
+    id INTEGER PRIMARY KEY, evidence_id INTEGER NOT NULL REFERENCES evidence(id), scan_id INTEGER NOT NULL,
     volume_offset INTEGER NOT NULL, fs_type TEXT, path TEXT NOT NULL, inode TEXT NOT NULL,
     deleted INTEGER NOT NULL, size INTEGER, md5 TEXT, sha1 TEXT, sha256 TEXT,
     container TEXT, alert INTEGER NOT NULL DEFAULT 0, known_good INTEGER NOT NULL DEFAULT 0,
-    warning_count INTEGER NOT NULL DEFAULT 0, record TEXT NOT NULL,
-    UNIQUE(evidence_id, volume_offset, inode, path));
-CREATE INDEX IF NOT EXISTS files_sha256 ON files(sha256);
-CREATE TABLE IF NOT EXISTS findings(
-    file_id INTEGER NOT NULL REFERENCES files(id), plugin TEXT NOT NULL, kind TEXT NOT NULL,
-    value TEXT NOT NULL, detail TEXT);
-CREATE INDEX IF NOT EXISTS findings_kind ON findings(kind, value);
-CREATE TABLE IF NOT EXISTS warnings(
-    id INTEGER PRIMARY KEY, evidence_id INTEGER, location TEXT, message TEXT NOT NULL);
+    warning_count INTEGER NOT NULL DEFAULT 0, record TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS file_rows_scan ON file_rows(scan_id);
+CREATE TABLE IF NOT EXISTS finding_rows(
+    file_id INTEGER NOT NULL REFERENCES file_rows(id), scan_id INTEGER NOT NULL, plugin TEXT NOT NULL,
+    kind TEXT NOT NULL, value TEXT NOT NULL, detail TEXT);
+CREATE INDEX IF NOT EXISTS finding_rows_kind ON finding_rows(kind, value);
+CREATE INDEX IF NOT EXISTS finding_rows_scan ON finding_rows(scan_id);
+CREATE TABLE IF NOT EXISTS warning_rows(
+    id INTEGER PRIMARY KEY, evidence_id INTEGER, scan_id INTEGER, location TEXT, message TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS pending(
+    seq INTEGER PRIMARY KEY, scan_id INTEGER NOT NULL, volume_offset INTEGER NOT NULL, fs_type TEXT NOT NULL,
+    inode TEXT NOT NULL, path TEXT NOT NULL, priority INTEGER NOT NULL, sort_key INTEGER NOT NULL,
+    size INTEGER NOT NULL, taken INTEGER NOT NULL DEFAULT 0, ref TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS pending_order ON pending(scan_id, taken, priority, sort_key);
 CREATE TABLE IF NOT EXISTS hashsets(
     name TEXT PRIMARY KEY, kind TEXT, format TEXT, source_path TEXT, source_sha256 TEXT,
     entries INTEGER, imported_at TEXT);
 CREATE TABLE IF NOT EXISTS actions(
     seq INTEGER PRIMARY KEY, at TEXT NOT NULL, examiner TEXT, host TEXT, tool_version TEXT,
     action TEXT NOT NULL, details TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
+CREATE VIEW IF NOT EXISTS files AS
+    SELECT * FROM file_rows WHERE scan_id IN (SELECT current_scan_id FROM evidence);
+CREATE VIEW IF NOT EXISTS findings AS
+    SELECT file_id, plugin, kind, value, detail FROM finding_rows
+    WHERE scan_id IN (SELECT current_scan_id FROM evidence);
+CREATE VIEW IF NOT EXISTS warnings AS
+    SELECT id, evidence_id, location, message FROM warning_rows
+    WHERE scan_id IS NULL OR scan_id IN (SELECT current_scan_id FROM evidence);
+CREATE VIEW IF NOT EXISTS volumes AS
+    SELECT id, evidence_id, offset, length, description, slot, fs_type FROM volume_rows
+    WHERE scan_id IN (SELECT current_scan_id FROM evidence);
 """
+
+SCAN_RUNNING = "running"
+SCAN_COMPLETE = "complete"
+SCAN_ENDED_EARLY = "ended early"
 
 
 class CaseError(Exception):
@@ -84,7 +114,6 @@ class CaseStore:
     def __init__(self, case_dir: Path, db: sqlite3.Connection) -> None:
         self.case_dir = case_dir
         self.db = db
-        self._pending = 0
 
     @classmethod
     def open(cls, case_dir: str | Path, create: bool = False) -> "CaseStore":
@@ -99,8 +128,12 @@ class CaseStore:
         try:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA foreign_keys=ON")
+            version = _schema_version(db)
+            if version is not None and version > SCHEMA_VERSION:
+                raise CaseError(f"{case_dir}: made by a newer forensix (schema {version})")
+            if version == 1:
+                _migrate_v1(db)
             db.executescript(_SCHEMA)
-            version = db.execute("SELECT value FROM case_info WHERE key='schema_version'").fetchone()
         except sqlite3.DatabaseError as exc:
             db.close()
             raise CaseError(f"{case_dir}: the case database cannot be read ({exc})") from exc
@@ -108,8 +141,6 @@ class CaseStore:
             db.execute("INSERT INTO case_info VALUES('schema_version', ?)", (str(SCHEMA_VERSION),))
             db.execute("INSERT INTO case_info VALUES('created_at', ?)", (utc_now(),))
             db.commit()
-        elif int(version[0]) > SCHEMA_VERSION:
-            raise CaseError(f"{case_dir}: made by a newer forensix (schema {version[0]})")
         return cls(case_dir, db)
 
     def close(self) -> None:
@@ -157,11 +188,10 @@ class CaseStore:
     def actions(self) -> list[sqlite3.Row]:
         return self.db.execute("SELECT * FROM actions ORDER BY seq").fetchall()
 
-    # -- evidence and volumes ---------------------------------------------
-    def begin_evidence(self, path: str, label: str, fmt: str, segments: Iterable[str], size: int,
-                       **details: str | None) -> int:
-        """Register an evidence item (or find it again) and clear its earlier scan
-        results, so scanning the same evidence twice never duplicates records."""
+    # -- evidence ---------------------------------------------------------
+    def add_evidence(self, path: str, label: str, fmt: str, segments: Iterable[str], size: int,
+                     **details: str | None) -> int:
+        """Register an evidence item, or find it again (by path); its results are kept."""
         with self.transaction():
             row = self.db.execute("SELECT id FROM evidence WHERE path=?", (path,)).fetchone()
             if row is None:
@@ -173,15 +203,8 @@ class CaseStore:
                 evidence_id = int(row[0])
                 self.db.execute("UPDATE evidence SET label=?, format=?, segments=?, size=? WHERE id=?",
                                 (label, fmt, json.dumps(list(segments)), size, evidence_id))
-                self._clear_results(evidence_id)
             self._update("evidence", evidence_id, details)
         return evidence_id
-
-    def _clear_results(self, evidence_id: int) -> None:
-        self.db.execute("DELETE FROM findings WHERE file_id IN (SELECT id FROM files WHERE evidence_id=?)",
-                        (evidence_id,))
-        for table in ("files", "volumes", "warnings"):
-            self.db.execute(f"DELETE FROM {table} WHERE evidence_id=?", (evidence_id,))
 
     def update_evidence(self, evidence_id: int, **values: Any) -> None:
         with self.transaction():
@@ -196,14 +219,173 @@ class CaseStore:
     def evidence(self) -> list[sqlite3.Row]:
         return self.db.execute("SELECT * FROM evidence ORDER BY id").fetchall()
 
-    def add_volume(self, evidence_id: int, offset: int, length: int | None, description: str,
-                   slot: int | None, fs_type: str | None) -> None:
-        self.db.execute("INSERT OR REPLACE INTO volumes(evidence_id, offset, length, description, slot, fs_type)"
-                        " VALUES(?,?,?,?,?,?)", (evidence_id, offset, length, description, slot, fs_type))
+    # -- scans ------------------------------------------------------------
+    def scans(self, evidence_id: int) -> list[sqlite3.Row]:
+        """Every scan of an evidence item, oldest first."""
+        return self.db.execute("SELECT * FROM scans WHERE evidence_id=? ORDER BY id", (evidence_id,)).fetchall()
 
-    def add_warning(self, evidence_id: int | None, location: str, message: str) -> None:
-        self.db.execute("INSERT INTO warnings(evidence_id, location, message) VALUES(?,?,?)",
-                        (evidence_id, location, message))
+    def start_scan(self, evidence_id: int, settings: str) -> int:
+        """A new scan; it becomes the item's current scan only if no scan of it ever completed."""
+        with self.transaction():
+            cur = self.db.execute("INSERT INTO scans(evidence_id, started_at, status, settings) VALUES(?,?,?,?)",
+                                  (evidence_id, utc_now(), SCAN_RUNNING, settings))
+            scan_id = int(cur.lastrowid)
+            self.db.execute("UPDATE evidence SET current_scan_id=? WHERE id=? AND (current_scan_id IS NULL OR"
+                            " current_scan_id NOT IN (SELECT id FROM scans WHERE status=?))",
+                            (scan_id, evidence_id, SCAN_COMPLETE))
+        return scan_id
+
+    def set_scan(self, scan_id: int, **values: Any) -> None:
+        with self.transaction():
+            self._update("scans", scan_id, values)
+
+    def drop_scan(self, scan_id: int) -> None:
+        """Delete an unfinished scan's rows (it is being started again with other settings)."""
+        with self.transaction():
+            self._delete_rows(scan_id)
+            self.db.execute("DELETE FROM pending WHERE scan_id=?", (scan_id,))
+            self.db.execute("UPDATE scans SET status='discarded' WHERE id=?", (scan_id,))
+            self.db.execute("UPDATE evidence SET current_scan_id=NULL WHERE current_scan_id=?", (scan_id,))
+
+    def complete_scan(self, scan_id: int) -> None:
+        """Make a finished scan the item's result, in one transaction, and drop what it replaces."""
+        with self.transaction():
+            evidence_id = self.db.execute("SELECT evidence_id FROM scans WHERE id=?", (scan_id,)).fetchone()[0]
+            for (old,) in self.db.execute("SELECT id FROM scans WHERE evidence_id=? AND id<>? AND status<>?",
+                                          (evidence_id, scan_id, "superseded")).fetchall():
+                self._delete_rows(old)
+                self.db.execute("DELETE FROM pending WHERE scan_id=?", (old,))
+                self.db.execute("UPDATE scans SET status='superseded' WHERE id=?", (old,))
+            self.db.execute("DELETE FROM pending WHERE scan_id=?", (scan_id,))
+            self.db.execute("CREATE INDEX IF NOT EXISTS file_rows_sha256 ON file_rows(sha256)")
+            self.db.execute("UPDATE scans SET status=?, finished_at=? WHERE id=?", (SCAN_COMPLETE, utc_now(), scan_id))
+            self.db.execute("UPDATE evidence SET current_scan_id=?, scanned_at=? WHERE id=?",
+                            (scan_id, utc_now(), evidence_id))
+
+    def _delete_rows(self, scan_id: int) -> None:
+        for table in ("finding_rows", "file_rows", "warning_rows", "volume_rows"):
+            self.db.execute(f"DELETE FROM {table} WHERE scan_id=?", (scan_id,))
+
+    # -- what a scan found ------------------------------------------------
+    def add_volume(self, evidence_id: int, scan_id: int, offset: int, length: int | None, description: str,
+                   slot: int | None, fs_type: str | None) -> None:
+        self.db.execute("INSERT OR REPLACE INTO volume_rows(evidence_id, scan_id, offset, length, description, slot,"
+                        " fs_type) VALUES(?,?,?,?,?,?,?)",
+                        (evidence_id, scan_id, offset, length, description, slot, fs_type))
+
+    def add_warning(self, evidence_id: int | None, location: str, message: str, scan_id: int | None = None) -> None:
+        self.db.execute("INSERT INTO warning_rows(evidence_id, scan_id, location, message) VALUES(?,?,?,?)",
+                        (evidence_id, scan_id, location, message))
+
+    def add_rows(self, evidence_id: int, scan_id: int, rows: Iterable[StoredRecord]) -> None:
+        """Store records made by :func:`stored_record` (in a worker); the caller commits."""
+        for row in rows:
+            cur = self.db.execute(
+                "INSERT INTO file_rows(evidence_id, scan_id, volume_offset, fs_type, path, inode, deleted,"
+                " size, md5, sha1, sha256, container, alert, known_good, warning_count, record)"
+                " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", (evidence_id, scan_id, *row.columns))
+            if row.findings:
+                file_id = cur.lastrowid
+                self.db.executemany(
+                    "INSERT INTO finding_rows(file_id, scan_id, plugin, kind, value, detail) VALUES(?,?,?,?,?,?)",
+                    [(file_id, scan_id, *finding) for finding in row.findings])
+
+    def commit(self) -> None:
+        self.db.commit()
+
+    def export_records(self) -> Iterator[dict[str, Any]]:
+        """The public export records, in a stable order (evidence, volume, path)."""
+        cur = self.db.execute("SELECT record FROM files ORDER BY evidence_id, volume_offset, path, inode")
+        for (text,) in cur:
+            yield json.loads(text)
+
+    def count(self, sql: str, *params: Any) -> int:
+        return int(self.db.execute(sql, params).fetchone()[0])
+
+    # -- the work queue ---------------------------------------------------
+    # A walker's files wait here, in the case, until their records are stored: a
+    # queue entry is taken when handed to a worker and stays (taken) until the scan
+    # completes, so a killed scan resumes by releasing what is taken but not recorded.
+    _KEY = ("f.scan_id=pending.scan_id AND f.volume_offset=pending.volume_offset AND f.inode=pending.inode"
+            " AND f.path=pending.path")
+
+    def queue(self, scan_id: int, rows: Iterable[tuple[int, str, str, str, int, int, int, str]],
+              skip_recorded: bool = False) -> None:
+        """Files a walker found, to be read: ``(volume_offset, fs_type, inode, path, priority,
+        sort_key, size, ref_json)``; with ``skip_recorded`` (a resumed walk), those whose
+        record is already stored are not queued again."""
+        if not skip_recorded:
+            self.db.executemany(
+                "INSERT INTO pending(scan_id, volume_offset, fs_type, inode, path, priority, sort_key, size, ref)"
+                " VALUES(?,?,?,?,?,?,?,?,?)", ((scan_id, *row) for row in rows))
+            return
+        self.db.executemany(
+            "INSERT INTO pending(scan_id, volume_offset, fs_type, inode, path, priority, sort_key, size, ref)"
+            " SELECT :0,:1,:2,:3,:4,:5,:6,:7,:8 WHERE NOT EXISTS (SELECT 1 FROM file_rows f WHERE f.scan_id=:0"
+            " AND f.volume_offset=:1 AND f.inode=:3 AND f.path=:4)",
+            ({str(i): v for i, v in enumerate((scan_id, *row))} for row in rows))
+
+    def resume_queue(self, scan_id: int, walked: bool, resumed: bool) -> None:
+        """Before a scan (re)starts: a finished walk keeps its queue, with what a killed run had
+        taken but not recorded released; an unfinished walk is done again from the start (then
+        files already recorded are looked up by key, through an index kept until :meth:`walk_done`)."""
+        with self.transaction():
+            if not walked:
+                self.db.execute("DELETE FROM pending WHERE scan_id=?", (scan_id,))
+                if resumed:
+                    self.db.execute("CREATE INDEX IF NOT EXISTS file_rows_key ON file_rows(scan_id, volume_offset,"
+                                    " inode, path)")
+                return
+            if resumed:
+                self.db.execute("CREATE INDEX IF NOT EXISTS file_rows_key ON file_rows(scan_id, volume_offset,"
+                                " inode, path)")
+                self.db.execute(f"DELETE FROM pending WHERE scan_id=? AND taken=1 AND EXISTS (SELECT 1 FROM"
+                                f" file_rows f WHERE {self._KEY})", (scan_id,))
+                self.db.execute("DROP INDEX file_rows_key")
+            self.db.execute("UPDATE pending SET taken=0 WHERE scan_id=? AND taken=1", (scan_id,))
+
+    def walk_done(self) -> None:
+        """The resumed walk is over: the key index it needed would only slow down inserts."""
+        self.db.execute("DROP INDEX IF EXISTS file_rows_key")
+
+    def take(self, scan_id: int, max_files: int, max_bytes: int, max_chars: int) -> list[sqlite3.Row]:
+        """The next files to read, most urgent first, then in disk order; all of one volume,
+        at most ``max_bytes`` of content and ``max_chars`` of description (one file at least)."""
+        rows = self.db.execute(
+            "SELECT seq, volume_offset, fs_type, size, ref FROM pending WHERE scan_id=? AND taken=0"
+            " ORDER BY priority, sort_key LIMIT ?", (scan_id, max_files)).fetchall()
+        out: list[sqlite3.Row] = []
+        nbytes = nchars = 0
+        for row in rows:
+            if out and (row["volume_offset"] != out[0]["volume_offset"] or nbytes + row["size"] > max_bytes
+                        or nchars + len(row["ref"]) > max_chars):
+                break
+            out.append(row)
+            nbytes += row["size"]
+            nchars += len(row["ref"])
+        if out:
+            self.db.executemany("UPDATE pending SET taken=1 WHERE seq=?", [(r["seq"],) for r in out])
+        return out
+
+    def release(self, seqs: Iterable[int]) -> None:
+        """Files handed to a worker that died, back to the queue."""
+        self.db.executemany("UPDATE pending SET taken=0 WHERE seq=?", [(seq,) for seq in seqs])
+
+    def has_queued(self, scan_id: int) -> bool:
+        return self.db.execute("SELECT 1 FROM pending WHERE scan_id=? AND taken=0 LIMIT 1",
+                               (scan_id,)).fetchone() is not None
+
+    def queued(self, scan_id: int) -> tuple[int, int]:
+        """Files and bytes not yet handed out."""
+        row = self.db.execute("SELECT COUNT(*), COALESCE(SUM(size), 0) FROM pending WHERE scan_id=? AND taken=0",
+                              (scan_id,)).fetchone()
+        return int(row[0]), int(row[1])
+
+    def recorded(self, scan_id: int) -> tuple[int, int]:
+        """Files (of the file systems, not archive members) and bytes already recorded by a scan."""
+        row = self.db.execute("SELECT COUNT(*), COALESCE(SUM(size), 0) FROM file_rows WHERE scan_id=?"
+                              " AND container IS NULL", (scan_id,)).fetchone()
+        return int(row[0]), int(row[1])
 
     # -- hash sets --------------------------------------------------------
     def record_hashset(self, name: str, kind: str, fmt: str, source_path: str, source_sha256: str,
@@ -215,41 +397,75 @@ class CaseStore:
         self.log_action("hash set loaded", name=name, kind=kind, format=fmt, source_path=source_path,
                         source_sha256=source_sha256, entries=entries, imported_at=imported_at)
 
-    # -- files ------------------------------------------------------------
-    def add_file(self, evidence_id: int, record: FileRecord) -> None:
-        """Store one scanned file; commits in batches so a long scan survives a crash."""
-        e, d = record.entry, record.digests
-        matches = record.analysis.get("hash_matches") or []
-        alert = any(m.get("alert") for m in matches)
-        known_good = not alert and any(m.get("kind") == "known-good" for m in matches)
-        exported = record.to_export()
-        cur = self.db.execute(
-            "INSERT OR REPLACE INTO files(evidence_id, volume_offset, fs_type, path, inode, deleted, size,"
-            " md5, sha1, sha256, container, alert, known_good, warning_count, record)"
-            " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (evidence_id, e.volume_offset, e.fs_type, e.path, e.inode, int(e.deleted), e.size,
-             d.md5, d.sha1, d.sha256, e.container, int(alert), int(known_good), len(record.warnings),
-             json.dumps(exported, ensure_ascii=False, default=str)))
-        file_id = cur.lastrowid
-        if record.findings:
-            self.db.executemany(
-                "INSERT INTO findings(file_id, plugin, kind, value, detail) VALUES(?,?,?,?,?)",
-                [(file_id, f.plugin, f.kind, f.value, json.dumps(dict(f.detail), ensure_ascii=False, default=str))
-                 for f in record.findings])
-        self._pending += 1
-        if self._pending >= 500:
-            self.db.commit()
-            self._pending = 0
 
-    def commit(self) -> None:
-        self.db.commit()
-        self._pending = 0
+@dataclass(frozen=True, slots=True)
+class StoredRecord:
+    """A record as the case stores it, made where it was analysed (a worker), so the
+    main process only inserts: ``columns`` of ``file_rows`` after the ids, and the
+    findings as ``(plugin, kind, value, detail_json)``."""
 
-    def export_records(self) -> Iterator[dict[str, Any]]:
-        """The public export records, in a stable order (evidence, volume, path)."""
-        cur = self.db.execute("SELECT record FROM files ORDER BY evidence_id, volume_offset, path, inode")
-        for (text,) in cur:
-            yield json.loads(text)
+    columns: tuple[Any, ...]
+    findings: tuple[tuple[str, str, str, str], ...]
+    alerts: tuple[dict[str, Any], ...]
+    """The alerting hash matches, for the live console line."""
+    warnings: int
+    bytes_read: int
 
-    def count(self, sql: str, *params: Any) -> int:
-        return int(self.db.execute(sql, params).fetchone()[0])
+    @property
+    def is_member(self) -> bool:
+        return self.columns[9] is not None
+
+    @property
+    def deleted(self) -> bool:
+        return bool(self.columns[4])
+
+    @property
+    def known_good(self) -> bool:
+        return bool(self.columns[11])
+
+    @property
+    def path(self) -> str:
+        return self.columns[2]
+
+
+def stored_record(record: FileRecord) -> StoredRecord:
+    e, d = record.entry, record.digests
+    matches = record.analysis.get("hash_matches") or []
+    alerts = tuple(m for m in matches if m.get("alert"))
+    known_good = not alerts and any(m.get("kind") == "known-good" for m in matches)
+    columns = (e.volume_offset, e.fs_type, e.path, e.inode, int(e.deleted), e.size, d.md5, d.sha1, d.sha256,
+               e.container, int(bool(alerts)), int(known_good), len(record.warnings),
+               json.dumps(record.to_export(), ensure_ascii=False, default=str))
+    findings = tuple((f.plugin, f.kind, f.value, json.dumps(dict(f.detail), ensure_ascii=False, default=str))
+                     for f in record.findings)
+    return StoredRecord(columns, findings, alerts, len(record.warnings), d.bytes_read)
+
+
+def _schema_version(db: sqlite3.Connection) -> int | None:
+    try:
+        row = db.execute("SELECT value FROM case_info WHERE key='schema_version'").fetchone()
+    except sqlite3.OperationalError:  # a new, empty database
+        return None
+    return int(row[0]) if row is not None else None
+
+
+def _migrate_v1(db: sqlite3.Connection) -> None:
+    """A case made by forensix 0.1: each evidence item's rows become its one, complete scan."""
+    with db:
+        db.execute("ALTER TABLE evidence ADD COLUMN current_scan_id INTEGER")
+        db.executescript(_SCHEMA.split("CREATE VIEW")[0])
+        db.execute("INSERT INTO scans(id, evidence_id, started_at, finished_at, status, settings)"
+                   " SELECT id, id, COALESCE(added_at, ''), scanned_at,"
+                   f" CASE WHEN scanned_at IS NULL THEN '{SCAN_ENDED_EARLY}' ELSE '{SCAN_COMPLETE}' END, '{{}}'"
+                   " FROM evidence")
+        db.execute("UPDATE evidence SET current_scan_id=id")
+        db.execute("INSERT INTO volume_rows SELECT id, evidence_id, evidence_id, offset, length, description, slot,"
+                   " fs_type FROM volumes")
+        db.execute("INSERT INTO file_rows SELECT id, evidence_id, evidence_id, volume_offset, fs_type, path, inode,"
+                   " deleted, size, md5, sha1, sha256, container, alert, known_good, warning_count, record FROM files")
+        db.execute("INSERT INTO finding_rows SELECT f.file_id, r.scan_id, f.plugin, f.kind, f.value, f.detail"
+                   " FROM findings f JOIN file_rows r ON r.id=f.file_id")
+        db.execute("INSERT INTO warning_rows SELECT id, evidence_id, evidence_id, location, message FROM warnings")
+        for table in ("findings", "files", "warnings", "volumes"):
+            db.execute(f"DROP TABLE {table}")
+        db.execute("UPDATE case_info SET value=? WHERE key='schema_version'", (str(SCHEMA_VERSION),))

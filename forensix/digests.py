@@ -22,12 +22,16 @@ def _pool() -> ThreadPoolExecutor:
 
 
 class MultiHasher:
-    def __init__(self) -> None:
+    """``threaded=False`` where processes already keep every core busy (scan workers):
+    a second thread there only adds hand-offs."""
+
+    def __init__(self, threaded: bool = True) -> None:
         self._md5 = hashlib.md5()
         self._others = (hashlib.sha1(), hashlib.sha256())
+        self._threaded = threaded
 
     def update(self, data: bytes) -> None:
-        if len(data) >= THREADED_FROM:
+        if self._threaded and len(data) >= THREADED_FROM:
             pending = _pool().submit(self._md5.update, data)
             for h in self._others:
                 h.update(data)

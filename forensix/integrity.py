@@ -20,7 +20,7 @@ import hashlib
 import json
 from typing import Callable, Mapping
 
-from forensix import folderwalk
+from forensix.walkers import folder
 from forensix.digests import ALGORITHMS, MultiHasher
 from forensix.evidence import EvidenceSource
 
@@ -61,15 +61,14 @@ def hash_media(source: EvidenceSource, progress: Progress | None = None) -> dict
 def _hash_folder(source: EvidenceSource, progress: Progress | None) -> dict[str, str]:
     problems: list[str] = []
     lines = []
-    for entry in folderwalk.walk(source.path, source.path.name, problems.append,
-                                 lambda path, what: lines.append(f"{json.dumps(path)} {json.dumps(what)}\n")):
+    for ref in folder.walk(source.path, problems.append,
+                           lambda path, what: lines.append(f"{json.dumps(path)} {json.dumps(what)}\n")):
         content = hashlib.sha256()
-        assert entry.read_chunks is not None
-        for chunk in entry.read_chunks():
+        for chunk in folder.reader(source.path, ref)():
             content.update(chunk)
             if progress is not None:
                 progress(len(chunk))
-        lines.append(f"{json.dumps(entry.path)} {entry.size} {content.hexdigest()}\n")
+        lines.append(f"{json.dumps(ref.path)} {ref.size} {content.hexdigest()}\n")
     if problems:  # an unreadable file makes the manifest incomplete, so not a hash to rely on
         raise MediaReadError(f"{source.path}: {problems[0]}")
     manifest = "".join(sorted(lines)).encode("utf-8")
@@ -93,13 +92,11 @@ def compare_recorded(recorded: Mapping[str, str | None], computed: Mapping[str, 
     return [a for a in ALGORITHMS if recorded.get(a) and recorded[a] != computed.get(a)]
 
 
-def record_media_hashes(store, evidence_id: int, source: EvidenceSource, phase: str,
-                        progress: Progress | None = None) -> dict[str, str]:
-    """Hash the media and store it in the case: ``phase="start"`` before the
-    scan (columns md5/sha1/sha256), ``"end"`` after it (end_*). Logged either way."""
-    digests = hash_media(source, progress)
+def record_media_hashes(store, evidence_id: int, path: str, phase: str, digests: Mapping[str, str],
+                        stored: Mapping[str, str]) -> None:
+    """Store the media's hashes in the case and log them: ``phase="start"`` for the
+    acquisition hash taken beside the scan (columns md5/sha1/sha256), ``"end"`` for a
+    second pass after it (end_*), with the comparison against the container's stored hashes."""
     prefix = "" if phase == "start" else "end_"
     store.update_evidence(evidence_id, **{prefix + a: digests[a] for a in ALGORITHMS})
-    store.log_action(f"evidence hashed ({phase})", path=str(source.path), **digests,
-                     stored=compare_stored(source.stored_hashes, digests))
-    return digests
+    store.log_action(f"evidence hashed ({phase})", path=path, **digests, stored=compare_stored(stored, digests))

@@ -7,7 +7,7 @@ came from without consulting anything else.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+import time
 from typing import Any, Callable, Iterator, Mapping
 
 def utc_iso(seconds: float, nanos: int = 0) -> str | None:
@@ -17,11 +17,13 @@ def utc_iso(seconds: float, nanos: int = 0) -> str | None:
     if not seconds:
         return None
     try:
-        stamp = datetime.fromtimestamp(int(seconds), tz=timezone.utc)
+        parts = time.gmtime(int(seconds))
     except (OverflowError, OSError, ValueError):
         return None
+    if not 1 <= parts.tm_year <= 9999:
+        return None
+    text = time.strftime("%Y-%m-%dT%H:%M:%S", parts)
     micros = nanos // 1000 if nanos else round((seconds - int(seconds)) * 1_000_000)
-    text = stamp.strftime("%Y-%m-%dT%H:%M:%S")
     return f"{text}.{micros:06d}Z" if micros else f"{text}Z"
 
 
@@ -53,6 +55,10 @@ class FileEntry:
     depth: int = 0
     """How many archives deep this entry sits (0 for a file system entry)."""
     warnings: tuple[str, ...] = ()
+    byte_runs: tuple[tuple[int, int, int], ...] = ()
+    """``(file_offset, image_offset, length)`` of the content on the media, where the walker knows them."""
+    path_hex: str | None = None
+    """The raw path in hex where it is not valid UTF-8; ``path`` then shows those bytes as ``\\xNN``."""
     read_chunks: ChunkReader | None = field(default=None, compare=False, repr=False)
 
     @property
@@ -75,6 +81,9 @@ class Digests:
     sha1: str | None
     sha256: str | None
     bytes_read: int
+    partial: bool = False
+    """The digests cover fewer bytes than the file declares (sparse or unrecoverable content):
+    they say what was read, and must never match a hash set."""
 
     @property
     def complete(self) -> bool:
@@ -142,5 +151,9 @@ class FileRecord:
             "container": e.container,
             "warnings": list(self.warnings),
         }
+        if e.path_hex is not None:
+            record["path_hex"] = e.path_hex
+        if e.byte_runs:
+            record["byte_runs"] = [list(run) for run in e.byte_runs]
         record.update(self.analysis)
         return record

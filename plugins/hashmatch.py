@@ -40,6 +40,7 @@ class _Analyzer:
     """Needs no content: the engine's digests are all it matches on."""
 
     key = "hash_matches"
+    wants_content = False
 
     def __init__(self, matcher: _Matcher) -> None:
         self._matcher = matcher
@@ -48,8 +49,8 @@ class _Analyzer:
         """Content is not needed; the digests arrive in ``finish``."""
 
     def finish(self, digests: Digests) -> AnalyzerResult:
-        if not digests.complete:
-            return AnalyzerResult(data=[])
+        if not digests.complete or digests.partial:
+            return AnalyzerResult(data=[])  # a digest of part of the content (or of none) matches nothing
         matches = self._matcher.lookup(digests)
         findings = tuple(Finding(plugin=NAME, kind="hash_alert" if m["alert"] else "hash_known",
                                  value=digests.sha256, detail=m) for m in matches)
@@ -75,9 +76,10 @@ def forensix_configure(config: ScanConfig) -> None:
         for hs in sets:
             hs.close()
         raise
-    for hs in sets:
-        config.store.record_hashset(hs.name, hs.kind, hs.fmt, hs.source_path, hs.source_sha256,
-                                    hs.entries, hs.imported_at)
+    if config.store is not None:  # the main process records the sets; workers only match
+        for hs in sets:
+            config.store.record_hashset(hs.name, hs.kind, hs.fmt, hs.source_path, hs.source_sha256,
+                                        hs.entries, hs.imported_at)
     _matcher = _Matcher(sets) if sets else None
 
 

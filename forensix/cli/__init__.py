@@ -7,7 +7,8 @@ import traceback
 import click
 
 from forensix import __version__
-from forensix.cli.console import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, console, debug_enabled
+from forensix.cli.console import (EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_SYSTEM, console, debug_enabled,
+                                  machine_failure)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -18,8 +19,9 @@ def cli() -> None:
     \b
     Exit status: 0 done (warnings are in the case and the summary),
     1 a check failed (verify), 2 a user error (bad arguments, missing or
-    unreadable evidence), 70 an internal error (FORENSIX_DEBUG=1 shows why),
-    130 interrupted (Ctrl-C).
+    unreadable evidence, a case folder in use), 70 an internal error
+    (FORENSIX_DEBUG=1 shows why), 74 the machine failed (the case's disk is
+    full, read-only or gone), 130 interrupted (Ctrl-C).
     """
 
 
@@ -59,6 +61,12 @@ def main() -> None:
     except SystemExit:
         raise
     except Exception as exc:  # the last line of defence, by design
+        failure = machine_failure(exc)
+        if failure is not None:
+            if debug_enabled():
+                traceback.print_exc()
+            console.error(failure)
+            sys.exit(EXIT_SYSTEM)
         if debug_enabled():
             traceback.print_exc()
         console.error(f"internal error: {exc.__class__.__name__}: {exc} (set FORENSIX_DEBUG=1 for details)")

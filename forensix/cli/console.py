@@ -17,10 +17,31 @@ EXIT_FAILED = 1
 """A check the user asked for failed (``verify`` found an alteration)."""
 EXIT_USER_ERROR = 2
 """Bad arguments, missing or unreadable evidence, unknown hash set."""
+EXIT_SYSTEM = 74
+"""The machine failed the command: the disk holding the case is full, read-only or gone."""
 EXIT_INTERNAL = 70
 """A defect in forensix itself; rerun with FORENSIX_DEBUG=1 for the traceback."""
 EXIT_INTERRUPTED = 130
 """Stopped by the user (Ctrl-C), as shells report a SIGINT."""
+
+
+def machine_failure(exc: BaseException) -> str | None:
+    """A one-line account of a failure of the machine itself (not of forensix, not of the
+    evidence), or None when ``exc`` is not one."""
+    import errno
+    import sqlite3
+
+    text = str(exc).lower()
+    code = getattr(exc, "errno", None)
+    if code == errno.ENOSPC or "disk is full" in text:
+        return ("the disk holding the case folder is full: free some space, then run the same command "
+                "again (a scan resumes where it stopped)")
+    if code in (errno.EROFS, errno.EACCES, errno.EPERM) or "readonly database" in text or "read-only" in text:
+        return "the case folder cannot be written to (read-only disk or no permission)"
+    if code in (errno.EIO, errno.ENODEV, errno.ENXIO) or "disk i/o error" in text or (
+            isinstance(exc, sqlite3.OperationalError) and "unable to open database" in text):
+        return "the case folder went away or cannot be read (the disk was removed, or failed)"
+    return None
 
 
 class UserError(click.ClickException):

@@ -1,168 +1,217 @@
-"""``forensix scan``: walk evidence, hash every file once, run the analyzers."""
+"""``forensix scan``: walk evidence, hash every file once, run the analyzers, in parallel."""
 from __future__ import annotations
 
+import os
+import sqlite3
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
-from rich.progress import (BarColumn, DownloadColumn, Progress, SpinnerColumn, TaskID, TextColumn,
-                           TimeElapsedColumn, TimeRemainingColumn, TransferSpeedColumn)
 
 from forensix import __version__
-from forensix.casestore import CaseError, CaseStore
+from forensix.caselock import CaseBusy, case_lock
+from forensix.casestore import SCAN_COMPLETE, CaseError, CaseStore
 from forensix.cli.console import UserError, console
 from forensix.cli.options import parse_options, plugin_options
-from forensix.engine import Progress as EngineProgress
-from forensix.engine import Scanner, ScanStats
+from forensix.cli.scanprogress import ScanDisplay
+from forensix.engine.coordinator import Coordinator, ScanStats
+from forensix.engine.setup import PluginSpec, ScanSetup, configure
+from forensix.engine.units import EvidenceRef
 from forensix.evidence import EvidenceError, EvidenceSource, not_a_disk_image, open_evidence
-from forensix.integrity import MediaReadError, record_media_hashes
-from forensix.pluginhost import get_plugin_host
+from forensix.integrity import MediaReadError, hash_media, record_media_hashes
+from forensix.pluginhost import NO_AUTOLOAD_ENV, get_plugin_host
 from forensix.scanconfig import ScanConfig
 from forensix.versions import library_versions
 from forensix.volumes import find_filesystems
 
-SHOWN_WARNINGS = 20
 
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What this run does with one evidence item, decided before any work starts."""
 
-class BarProgress(EngineProgress):
-    """One bar per evidence item: bytes read, with the file count beside it."""
+    source: EvidenceSource
+    exhibit: str | None
+    evidence_id: int
+    scan_id: int | None
+    """``None``: the item's scan completed earlier and ``--rescan`` was not given."""
+    resumed: bool = False
+    walked: bool = False
+    media_hashed: bool = False
 
-    def __init__(self, progress: Progress) -> None:
-        self.progress = progress
-        self.task: TaskID | None = None
-        self.files_done = 0
-        self.files_total = 0
-        self.warnings = 0
-
-    def counting(self, label: str) -> None:
-        self._replace_task(self.progress.add_task(f"{label}: listing files", total=None, detail=""))
-
-    def _replace_task(self, task: TaskID) -> None:
-        if self.task is not None:
-            self.progress.remove_task(self.task)
-        self.task = task
-
-    def start_evidence(self, label: str, total_files: int, total_bytes: int) -> None:
-        self.files_done, self.files_total = 0, total_files
-        self._replace_task(self.progress.add_task(f"{label}: files", total=total_bytes or None,
-                                                  detail=f"0/{total_files} files"))
-
-    def advance(self, files: int, nbytes: int) -> None:
-        self.files_done += files
-        self.progress.update(self.task, advance=nbytes, detail=f"{self.files_done}/{self.files_total} files")
-
-    def warning(self, text: str) -> None:
-        """Show the first warnings as they come; all of them are in the case."""
-        self.warnings += 1
-        if self.warnings <= SHOWN_WARNINGS:
-            console.warning(text)
-        elif self.warnings == SHOWN_WARNINGS + 1:
-            console.warning("more warnings follow; all are recorded in the case and the report")
-
-
-def progress_bars(disable: bool) -> Progress:
-    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
-                    TextColumn("{task.fields[detail]}"), TransferSpeedColumn(), TimeElapsedColumn(),
-                    TimeRemainingColumn(), console=console.err, disable=disable, transient=True)
+    @property
+    def label(self) -> str:
+        return self.exhibit or self.source.path.name
 
 
 @click.command("scan")
 @click.argument("evidence", nargs=-1, required=True)
 @click.option("--case", "case_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Case folder (created if needed); re-scanning the same evidence replaces its records.")
+              help="Case folder (created if needed).")
 @click.option("--hashset", "hashsets", multiple=True, metavar="FILE_OR_NAME",
               help="Hash set to match: the name of an imported set or a set file in any supported format.")
 @click.option("--exhibit", "exhibits", multiple=True, metavar="NUMBER",
               help="Exhibit number of each evidence item, in the order given.")
 @click.option("--option", "options", multiple=True, metavar="KEY=VALUE", help="A plugin option.")
-@click.option("--media-hash", type=click.Choice(["both", "start", "none"]), default="both", show_default=True,
-              help="Hash the whole media before and after the scan, before only, or not at all (each pass "
-                   "reads the whole image; `forensix verify-evidence` can hash it later).")
-@click.option("--no-progress", is_flag=True, help="No progress bars (for logs and scripts).")
+@click.option("--media-hash", type=click.Choice(["once", "both", "none", "start"]), default="once",
+              show_default=True,
+              help="Hash the whole media once, beside the file scan (E01: checked against its stored hash); "
+                   "'both' adds a second pass after the scan; 'none' leaves it to `forensix verify-evidence`. "
+                   "'start' is the old name of 'once'.")
+@click.option("--workers", type=click.IntRange(min=0), default=None, metavar="N",
+              help="Worker processes reading files (default: one per core; 0 reads in this process).")
+@click.option("--file-timeout", type=click.FloatRange(min=1), default=300.0, show_default=True, metavar="SECONDS",
+              help="A file (or a directory listing) on which no progress is made for this long costs a warning, "
+                   "and the scan goes on.")
+@click.option("--rescan", is_flag=True,
+              help="Scan evidence again although its scan completed; the earlier result stays until the new "
+                   "scan completes.")
+@click.option("--no-progress", is_flag=True, help="No progress display (for logs and scripts).")
 @plugin_options
 def command(evidence: tuple[str, ...], case_dir: Path, hashsets: tuple[str, ...], exhibits: tuple[str, ...],
-            options: tuple[str, ...], media_hash: str, no_progress: bool, disable: tuple[str, ...], enable: tuple[str, ...],
+            options: tuple[str, ...], media_hash: str, workers: int | None, file_timeout: float, rescan: bool,
+            no_progress: bool, disable: tuple[str, ...], enable: tuple[str, ...],
             plugins_dirs: tuple[Path, ...]) -> None:
-    """Scan EVIDENCE (disk images: raw/dd, split raw, E01, VMDK, VHD/VHDX, QCOW2; or folders)."""
+    """Scan EVIDENCE (disk images: raw/dd, split raw, E01, VMDK, VHD/VHDX, QCOW2; or folders).
+
+    A scan that was stopped (Ctrl-C, a crash, a power cut) resumes where it
+    stopped when the same command is run again; evidence whose scan completed
+    is skipped unless --rescan is given.
+    """
     if len(exhibits) > len(evidence):
         raise UserError("more --exhibit numbers than evidence items")
+    media_hash = "once" if media_hash == "start" else media_hash
     sources = [_open(path) for path in evidence]
     for source in sources:
         if source.is_folder and case_dir.resolve().is_relative_to(source.path):
             raise UserError(f"the case folder {case_dir} is inside the evidence folder {source.path};"
                             " put it elsewhere so the scan does not examine its own output")
+    case_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        with case_lock(case_dir, "scan"):
+            _scan(sources, case_dir, hashsets, exhibits, options, media_hash, workers, file_timeout, rescan,
+                  no_progress, PluginSpec(tuple(str(p) for p in plugins_dirs), enable, disable,
+                                          os.environ.get(NO_AUTOLOAD_ENV, "") in ("", "0")))
+    except CaseBusy as exc:
+        raise UserError(str(exc)) from None
+    finally:
+        for source in sources:
+            source.close()
+
+
+def _scan(sources: list[EvidenceSource], case_dir: Path, hashsets: tuple[str, ...], exhibits: tuple[str, ...],
+          options: tuple[str, ...], media_hash: str, workers: int | None, file_timeout: float, rescan: bool,
+          no_progress: bool, plugins: PluginSpec) -> None:
     try:
         store = CaseStore.open(case_dir, create=True)
     except CaseError as exc:
         raise UserError(str(exc)) from None
-    host = get_plugin_host(plugins_dirs=plugins_dirs, enable=enable, disable=disable)
+    host = plugins.host()
     for failure in host.failures:
         console.warning(f"plugin {failure.plugin} not loaded: {failure.error}")
-    config = ScanConfig(case_dir=case_dir.resolve(), store=store, hashsets=hashsets,
-                        options=parse_options(options))
-    _check_hashsets(hashsets, config)
+    config = ScanConfig(case_dir=case_dir.resolve(), store=store, hashsets=hashsets, options=parse_options(options))
+    opened = _open_hashsets(hashsets, config)
+    setup = ScanSetup(str(case_dir.resolve()), plugins, tuple(str(hs.path) for hs in opened),
+                      tuple(sorted(config.options.items())), file_timeout)
+    plugin_versions = {i.name: i.version for i in host.info()}
+    settings = setup.fingerprint(plugin_versions, [hs.source_sha256 for hs in opened])
+    plans = [_plan(store, source, exhibits[i] if i < len(exhibits) else None, settings, rescan)
+             for i, source in enumerate(sources)]
     started = time.monotonic()
+    workers = (os.cpu_count() or 1) if workers is None else workers
     store.log_action("scan started", evidence=[str(s.path) for s in sources], hashsets=list(hashsets),
-                     plugins={i.name: i.version for i in host.info()},
-                     plugin_load_failures=[f"{f.plugin}: {f.error}" for f in host.failures],
-                     options=config.options, media_hash=media_hash, tool=f"forensix {__version__}",
-                     libraries=library_versions())
-    with progress_bars(no_progress) as bars:
-        progress = BarProgress(bars)
-        scanner = Scanner(host, store, config, progress)
+                     plugins=plugin_versions, plugin_load_failures=[f"{f.plugin}: {f.error}" for f in host.failures],
+                     options=config.options, media_hash=media_hash, workers=workers, file_timeout=file_timeout,
+                     rescan=rescan, tool=f"forensix {__version__}", libraries=library_versions())
+    configure(host, config, lambda plugin, exc: _plugin_not_configured(store, plugin, exc))
+    with ScanDisplay(console, disable=no_progress) as display:
+        coordinator = Coordinator(store, setup, workers, display,
+                                  on_media_hash=lambda *args: _media_hashed(store, display, *args))
         try:
-            scanner.configure()
-            for index, source in enumerate(sources):
-                exhibit = exhibits[index] if index < len(exhibits) else None
-                _scan_one(store, scanner, source, exhibit, media_hash, progress)
-            stats = scanner.finish()
-        except BaseException as exc:  # Ctrl-C or a defect: the log must say the scan did not finish
-            store.commit()
-            store.log_action("scan ended early", reason=f"{exc.__class__.__name__}: {exc}",
-                             seconds=round(time.monotonic() - started, 1), **_stats_dict(scanner.stats))
-            store.close()
+            for plan in plans:
+                _scan_one(store, coordinator, plan, media_hash, display)
+            stats = _finish(host, config, coordinator.stats)
+        except BaseException as exc:  # Ctrl-C, a full disk or a defect: the log must say the scan did not finish
+            coordinator.close()
+            _ended_early(store, exc, started, coordinator.stats)
             raise
+        coordinator.close()
     elapsed = time.monotonic() - started
     log_head = store.log_action("scan finished", seconds=round(elapsed, 1), **_stats_dict(stats))
     store.close()
     _summary(stats, case_dir, elapsed, log_head)
 
 
-def _scan_one(store: CaseStore, scanner: Scanner, source: EvidenceSource, exhibit: str | None,
-              media_hash: str, progress: BarProgress) -> None:
+def _plan(store: CaseStore, source: EvidenceSource, exhibit: str | None, settings: str, rescan: bool) -> _Plan:
+    """Resume an unfinished scan run with the same settings, skip a completed one, or start anew."""
     label = exhibit or source.path.name
-    evidence_id = store.begin_evidence(str(source.path), label, source.fmt, source.segments, source.size,
-                                       exhibit=exhibit, stored_md5=source.stored_hashes.get("md5"),
-                                       stored_sha1=source.stored_hashes.get("sha1"))
-    store.log_action("evidence added", path=str(source.path), label=label, format=source.fmt,
-                     segments=list(source.segments), size=source.size, exhibit=exhibit)
-    try:
-        if media_hash != "none":
-            _hash_media(store, evidence_id, source, "start", progress)
-        scanner.scan(source, label, evidence_id)
-        if media_hash == "both":
-            _hash_media(store, evidence_id, source, "end", progress)
-    finally:
-        source.close()
-    store.update_evidence(evidence_id, scanned_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+    evidence_id = store.add_evidence(str(source.path), label, source.fmt, source.segments, source.size,
+                                     exhibit=exhibit, stored_md5=source.stored_hashes.get("md5"),
+                                     stored_sha1=source.stored_hashes.get("sha1"))
+    scans = store.scans(evidence_id)
+    last_complete = max((s["id"] for s in scans if s["status"] == SCAN_COMPLETE), default=0)
+    unfinished = [s for s in scans if s["id"] > last_complete and s["status"] in ("running", "ended early")]
+    if unfinished:
+        scan = unfinished[-1]
+        if scan["settings"] == settings:
+            return _Plan(source, exhibit, evidence_id, scan["id"], resumed=True, walked=bool(scan["walked"]),
+                         media_hashed=bool(scan["media_hashed"]))
+        if not rescan:
+            raise UserError(f"{label}: an unfinished scan of this evidence used other hash sets, plugins or "
+                            "options; run the same command again to resume it, or add --rescan to start over")
+        store.drop_scan(scan["id"])
+    elif last_complete and not rescan:
+        return _Plan(source, exhibit, evidence_id, None)
+    return _Plan(source, exhibit, evidence_id, store.start_scan(evidence_id, settings))
 
 
-def _hash_media(store: CaseStore, evidence_id: int, source: EvidenceSource, phase: str,
-                progress: BarProgress) -> None:
-    """Acquisition hash before the scan and again after it, to show the evidence did
-    not change; media that cannot be read to its end is a warning, not the scan."""
-    task = progress.progress.add_task(f"{source.path.name}: media hash ({phase})", total=source.size or None,
-                                      detail="")
+def _scan_one(store: CaseStore, coordinator: Coordinator, plan: _Plan, media_hash: str,
+              display: ScanDisplay) -> None:
+    source = plan.source
+    if plan.scan_id is None:
+        console.info(f"{plan.label}: its scan completed earlier; skipped (--rescan scans it again)")
+        store.log_action("evidence skipped", path=str(source.path), label=plan.label,
+                         reason="its scan completed earlier and --rescan was not given")
+        return
+    details = dict(path=str(source.path), label=plan.label, format=source.fmt, segments=list(source.segments),
+                   size=source.size, exhibit=plan.exhibit, scan=plan.scan_id)
+    if plan.resumed:
+        done, _ = store.recorded(plan.scan_id)
+        store.log_action("scan resumed", files_already_recorded=done, **details)
+    else:
+        store.log_action("evidence added", **details)
+    ref = EvidenceRef(plan.evidence_id, str(source.path), source.fmt, plan.label)
+    coordinator.scan(ref, plan.scan_id, plan.walked, media_hash != "none" and not plan.media_hashed)
+    if media_hash == "both":
+        _second_media_pass(store, plan, display)
+    store.complete_scan(plan.scan_id)
+    files, nbytes = store.recorded(plan.scan_id)
+    store.log_action("evidence scan completed", path=str(source.path), label=plan.label, scan=plan.scan_id,
+                     files=files, bytes=nbytes)
+
+
+def _media_hashed(store: CaseStore, display: ScanDisplay, evidence_id: int, digests: dict[str, str] | None,
+                  stored: dict[str, str], error: str | None) -> None:
+    """The acquisition hash arrived from its process (or could not be computed)."""
+    path = next(ev["path"] for ev in store.evidence() if ev["id"] == evidence_id)
+    if digests is not None:
+        record_media_hashes(store, evidence_id, path, "start", digests, stored)
+        return
+    message = f"media hash (start) not computed: {error}"
+    store.add_warning(evidence_id, path, message)
+    store.log_action("evidence hashed (start)", path=path, error=message)
+    display.warning(message)
+
+
+def _second_media_pass(store: CaseStore, plan: _Plan, display: ScanDisplay) -> None:
+    """``--media-hash both``: the whole media again after the scan, to show it did not change."""
+    source = plan.source
     try:
-        record_media_hashes(store, evidence_id, source, phase,
-                            lambda n: progress.progress.advance(task, n))
+        digests = hash_media(source, lambda n: display.media(plan.label, n, source.size))
     except (MediaReadError, OSError) as exc:
-        message = f"media hash ({phase}) not computed: {exc}"
-        store.add_warning(evidence_id, str(source.path), message)
-        store.log_action(f"evidence hashed ({phase})", path=str(source.path), error=message)
-        progress.warning(message)
-    finally:
-        progress.progress.remove_task(task)
+        _media_hashed(store, display, plan.evidence_id, None, {}, str(exc))
+        return
+    record_media_hashes(store, plan.evidence_id, str(source.path), "end", digests, source.stored_hashes)
 
 
 def _open(path: str) -> EvidenceSource:
@@ -172,7 +221,7 @@ def _open(path: str) -> EvidenceSource:
     except EvidenceError as exc:
         raise UserError(str(exc)) from None
     raw = source.fmt in ("raw", "split-raw")  # a recognised container that yields nothing is damaged evidence
-    if raw and not any(fs is not None for _, fs in find_filesystems(source.image, lambda _: None)):
+    if raw and not any(fs is not None for _, fs in find_filesystems(source.image.tsk, lambda _: None)):
         reason = not_a_disk_image(source)
         if reason is not None:
             source.close()
@@ -180,22 +229,67 @@ def _open(path: str) -> EvidenceSource:
     return source
 
 
-def _check_hashsets(specs: tuple[str, ...], config: ScanConfig) -> None:
-    """A mistyped hash-set name is a user error (exit 2), not a silent scan without it."""
+def _open_hashsets(specs: tuple[str, ...], config: ScanConfig) -> list:
+    """Open (importing a file on first use) every set: a mistyped name is a user error (exit 2),
+    not a silent scan without it; the workers get the index folders."""
     if not specs:
-        return
+        return []
     from forensix.hashsets import HashSetError, open_hashset
 
+    opened = []
     for spec in specs:
         try:
-            open_hashset(spec, config.case_dir)
+            hs = open_hashset(spec, config.case_dir)
         except HashSetError as exc:
             raise UserError(str(exc)) from None
+        opened.append(hs)
+        hs.close()
+    return opened
+
+
+def _plugin_not_configured(store: CaseStore, plugin: str, exc: Exception) -> None:
+    message = f"plugin {plugin} failed during configure and did not run: {exc}"
+    store.add_warning(None, "scan", message)
+    console.warning(message)
+
+
+def _finish(host, config: ScanConfig, stats: ScanStats) -> ScanStats:
+    """``forensix_scan_finished`` in this process, where the case store is."""
+    from forensix.pluginhost import call_impl
+
+    extra: dict[str, object] = {}
+    for impl in host.impls("forensix_scan_finished"):
+        try:
+            call_impl(impl, config=config, stats=extra)
+        except Exception as exc:
+            stats.plugin_errors += 1
+            config.store.add_warning(None, "scan", f"plugin {impl.plugin_name} failed at the end of the scan: {exc}")
+    stats.extra.update(extra)
+    config.store.commit()
+    return stats
+
+
+def _ended_early(store: CaseStore, exc: BaseException, started: float, stats: ScanStats) -> None:
+    """Say in the log that the scan did not finish, if the case can still be written (on a full
+    disk it may not be: the scan rows still say 'running', which reads as unfinished too)."""
+    try:
+        store.db.rollback()
+        store.db.execute("UPDATE scans SET status='ended early' WHERE status='running'")
+        store.commit()
+        store.log_action("scan ended early", reason=f"{exc.__class__.__name__}: {exc}",
+                         seconds=round(time.monotonic() - started, 1), **_stats_dict(stats))
+    except sqlite3.Error:
+        pass
+    finally:
+        try:
+            store.close()
+        except sqlite3.Error:
+            pass
 
 
 def _stats_dict(stats: ScanStats) -> dict[str, object]:
     out = {k: getattr(stats, k) for k in ("evidence", "volumes", "files", "deleted", "bytes_hashed",
-                                          "alerts", "known_good", "warnings", "plugin_errors")}
+                                          "alerts", "known_good", "warnings", "plugin_errors", "worker_failures")}
     out.update(stats.extra)
     return out
 
@@ -206,13 +300,15 @@ def _summary(stats: ScanStats, case_dir: Path, elapsed: float, log_head: str) ->
     rows = [
         ("evidence items", str(stats.evidence)),
         ("file systems walked", str(stats.volumes)),
-        ("files", f"{stats.files} ({stats.deleted} deleted)"),
+        ("files", f"{stats.files:,} ({stats.deleted:,} deleted)"),
         ("data hashed", f"{stats.bytes_hashed / 1e6:,.1f} MB"),
-        ("known-material alerts", str(stats.alerts)),
-        ("known-good files", str(stats.known_good)),
-        ("warnings", str(stats.warnings)),
+        ("known-material alerts", f"{stats.alerts:,}"),
+        ("known-good files", f"{stats.known_good:,}"),
+        ("warnings", f"{stats.warnings:,}"),
         ("plugin errors", str(stats.plugin_errors)),
     ]
+    if stats.worker_failures:
+        rows.append(("files that stopped a worker", str(stats.worker_failures)))
     rows += [(k.replace("_", " "), str(v)) for k, v in sorted(stats.extra.items())]
     rows.append(("time", f"{elapsed:.1f} s"))
     console.table(f"scan summary — case {case_dir}", rows)

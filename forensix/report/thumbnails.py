@@ -71,7 +71,7 @@ class Thumbnailer:
 
         key = (item["exhibit"], item["volume_offset"])
         if key not in self.filesystems:
-            self.filesystems[key] = pytsk3.FS_Info(source.image, offset=item["volume_offset"])
+            self.filesystems[key] = pytsk3.FS_Info(source.image.tsk, offset=item["volume_offset"])
         inode, *attr = item["inode"].split("-")  # NTFS: "N-TYPE-ID"
         f = self.filesystems[key].open_meta(inode=int(inode))
         if attr:

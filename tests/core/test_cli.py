@@ -183,32 +183,6 @@ def test_fat_times_do_not_depend_on_the_examiners_time_zone(tmp_path, evidence_f
     assert mtimes[0] == mtimes[1] and mtimes[0][0]
 
 
-def test_ctrl_c_mid_scan_exits_130_and_the_log_says_the_scan_ended_early(tmp_path, monkeypatch, capsys):
-    import sqlite3
-
-    import forensix.cli as cli_module
-
-    plugins = tmp_path / "plugins"
-    plugins.mkdir()
-    (plugins / "interrupter.py").write_text(
-        "from forensix.hookspecs import hookimpl\nNAME = 'interrupter'\n"
-        "@hookimpl\ndef forensix_file_analyzer(entry, head):\n"
-        "    if entry.name == 'b.txt':\n        raise KeyboardInterrupt\n")
-    folder = tmp_path / "evidence"
-    folder.mkdir()
-    for name in ("a.txt", "b.txt"):
-        (folder / name).write_text(name)
-    case = tmp_path / "case"
-    monkeypatch.setattr(sys, "argv", ["forensix", "scan", str(folder), "--case", str(case), "--no-progress",
-                                      "--plugins-dir", str(plugins)])
-    with pytest.raises(SystemExit) as exit_info:
-        cli_module.main()
-    assert exit_info.value.code == 130
-    assert "interrupted" in capsys.readouterr().err
-    actions = [a for (a,) in sqlite3.connect(case / "case.sqlite").execute("SELECT action FROM actions ORDER BY seq")]
-    assert actions[-1] == "scan ended early" and "scan finished" not in actions
-
-
 def test_version_and_usage_errors_keep_their_exit_codes(monkeypatch, capsys):
     import forensix.cli as cli_module
 

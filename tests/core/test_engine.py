@@ -1,4 +1,4 @@
-"""The engine on in-memory entries: one read pass, fault isolation, damaged reads."""
+"""The per-file pipeline on in-memory entries: one read pass, fault isolation, damaged reads."""
 from __future__ import annotations
 
 import hashlib
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from forensix.casestore import CaseStore
-from forensix.engine import Scanner
+from forensix.engine.pipeline import FilePipeline
+from forensix.engine.setup import configure
 from forensix.hookspecs import hookimpl
 from forensix.pluginhost import PluginHost
 from forensix.records import AnalyzerResult, FileEntry
@@ -72,23 +72,19 @@ class Exploding:
 
 @pytest.fixture()
 def scanner(tmp_path: Path):
-    def make(*modules: types.ModuleType) -> Scanner:
+    def make(*modules: types.ModuleType) -> FilePipeline:
         host = PluginHost()
         for module in modules:
             host.register(module, "test")
-        store = CaseStore.open(tmp_path / "case", create=True)
-        config = ScanConfig(case_dir=tmp_path / "case", store=store)
-        s = Scanner(host, store, config)
-        s._evidence_id = store.begin_evidence("/mem", "mem", "test", [], 0)
-        s.configure()
-        return s
+        configure(host, ScanConfig(case_dir=tmp_path / "case", store=None))
+        return FilePipeline(host)
     return make
 
 
 def test_one_read_pass_feeds_hashers_and_analyzers_the_same_chunks(scanner):
     calls: list[str] = []
     s = scanner(plugin_module("rec", lambda e, head: Recorder(head)))
-    record, _ = s._read_and_analyze(entry("/a", [b"abc", b"defg", b"h"], calls=calls))
+    record, _ = s.analyze(entry("/a", [b"abc", b"defg", b"h"], calls=calls))
     assert calls == ["/a"]
     assert record.digests.md5 == hashlib.md5(b"abcdefgh").hexdigest()
     assert record.digests.sha256 == hashlib.sha256(b"abcdefgh").hexdigest()
@@ -102,16 +98,16 @@ def test_a_plugin_that_raises_costs_a_warning_on_that_file_only(scanner, when):
             raise RuntimeError("no analyzer")
         return Exploding(when)
     s = scanner(plugin_module("bad", factory), plugin_module("rec", lambda e, head: Recorder(head)))
-    record, _ = s._read_and_analyze(entry("/a", [b"one", b"two"]))
+    record, _ = s.analyze(entry("/a", [b"one", b"two"]))
     assert any("plugin bad failed" in w for w in record.warnings)
     assert "boom" not in record.analysis
     assert record.analysis["recorded"]["md5"] == hashlib.md5(b"onetwo").hexdigest()
-    assert s.stats.plugin_errors == 1
+    assert s.plugin_errors == 1
 
 
 def test_a_read_failing_half_way_gives_no_digest_and_a_warning(scanner):
     s = scanner()
-    record, _ = s._read_and_analyze(entry("/bad", [b"x" * 10, b"y" * 10], fail_after=1))
+    record, _ = s.analyze(entry("/bad", [b"x" * 10, b"y" * 10], fail_after=1))
     assert record.digests.md5 is None and record.digests.bytes_read == 10
     assert any("read failed at byte 10" in w and "bad sector" in w for w in record.warnings)
 
@@ -120,7 +116,7 @@ def test_a_short_read_is_noted(scanner):
     s = scanner()
     short = FileEntry(evidence="mem", volume_offset=0, fs_type="test", path="/s", inode="2", deleted=False,
                       size=100, read_chunks=lambda: iter([b"12345"]))
-    record, _ = s._read_and_analyze(short)
+    record, _ = s.analyze(short)
     assert record.digests.md5 == hashlib.md5(b"12345").hexdigest()
     assert any("only 5 of 100 bytes" in w for w in record.warnings)
 
@@ -139,17 +135,49 @@ def test_children_go_through_the_same_pipeline(scanner, tmp_path):
             return AnalyzerResult(data={}, children=(child,))
 
     s = scanner(plugin_module("unpack", lambda e, head: Unpacker() if e.depth == 0 else None))
-    s._process(entry("/a.zip", [b"PK.."]))
-    s.store.commit()
-    rows = {r["path"]: r for r in s.store.export_records()}
+    rows = {r.entry.path: r.to_export() for r in s.process(entry("/a.zip", [b"PK.."]))}
     assert rows["/a.zip/inner.txt"]["md5"] == hashlib.md5(b"inner").hexdigest()
     assert rows["/a.zip/inner.txt"]["container"] == "/a.zip"
-    assert s.stats.files == 1 and s.stats.extra["archive_members"] == 1
+    assert list(rows) == ["/a.zip", "/a.zip/inner.txt"]
 
 
-def test_forensix_configure_and_forensix_scan_finished_frame_the_scan(scanner):
-    """A plugin sees the config once before any file and adds counters at the end;
-    one that fails to configure is dropped with a warning, the scan goes on."""
+def test_a_file_with_nothing_to_read_has_no_digest_and_says_why(scanner):
+    s = scanner(plugin_module("rec", lambda e, head: Recorder(head)))
+    gone = FileEntry(evidence="mem", volume_offset=0, fs_type="test", path="/gone", inode="0", deleted=True,
+                     size=0, warnings=("deleted name whose metadata is gone: no content can be recovered",))
+    record, _ = s.analyze(gone)
+    assert record.digests.md5 is None and record.digests.sha256 is None
+    assert record.warnings == gone.warnings and "recorded" not in record.analysis
+
+
+def test_a_short_read_keeps_its_digest_but_is_marked_partial(scanner):
+    s = scanner()
+    record, _ = s.analyze(FileEntry(evidence="mem", volume_offset=0, fs_type="test", path="/s", inode="2",
+                                    deleted=False, size=100, read_chunks=lambda: iter([b"12345"])))
+    assert record.digests.partial and record.digests.md5 == hashlib.md5(b"12345").hexdigest()
+
+
+def test_two_analyzers_giving_lists_under_one_key_are_concatenated(scanner):
+    class Lister:
+        key = "hash_matches"
+
+        def __init__(self, tag):
+            self.tag = tag
+
+        def feed(self, chunk, offset):
+            pass
+
+        def finish(self, digests):
+            return AnalyzerResult(data=[{"match": self.tag}])
+
+    s = scanner(plugin_module("exact", lambda e, head: Lister("exact")), plugin_module("near", lambda e, head: Lister("pdq")))
+    record, _ = s.analyze(entry("/a", [b"x"]))
+    assert sorted(m["match"] for m in record.analysis["hash_matches"]) == ["exact", "pdq"]
+
+
+def test_forensix_configure_drops_a_plugin_that_fails_and_keeps_the_others(tmp_path):
+    """A plugin sees the config once before any file; one that fails to configure is dropped
+    (and reported), the others run."""
     seen: dict = {}
     good = types.ModuleType("phases")
     good.NAME = "phases"
@@ -158,11 +186,7 @@ def test_forensix_configure_and_forensix_scan_finished_frame_the_scan(scanner):
     def forensix_configure(config):
         seen["options"] = dict(config.options)
 
-    @hookimpl
-    def forensix_scan_finished(config, stats):
-        stats["phases_seen"] = 1
-
-    good.forensix_configure, good.forensix_scan_finished = forensix_configure, forensix_scan_finished
+    good.forensix_configure = forensix_configure
     bad = plugin_module("badconf", lambda e, head: Recorder(head))
 
     @hookimpl
@@ -170,8 +194,10 @@ def test_forensix_configure_and_forensix_scan_finished_frame_the_scan(scanner):
         raise OSError("hash set missing")
 
     bad.forensix_configure = failing_configure
-    s = scanner(good, bad)
+    host = PluginHost()
+    host.register(good, "test")
+    host.register(bad, "test")
+    failed = []
+    configure(host, ScanConfig(case_dir=tmp_path, store=None), lambda name, exc: failed.append((name, str(exc))))
     assert seen == {"options": {}}
-    assert s.host.pm.get_plugin("badconf") is None
-    assert s.store.count("SELECT COUNT(*) FROM warnings WHERE message LIKE '%badconf failed during configure%'") == 1
-    assert s.finish().extra == {"phases_seen": 1}
+    assert host.pm.get_plugin("badconf") is None and failed == [("badconf", "hash set missing")]

@@ -51,7 +51,7 @@ def test_verify_evidence_finds_a_changed_image(corpus: Path, tmp_path: Path) -> 
     image = tmp_path / "copy.raw"
     shutil.copyfile(corpus / "images" / "fat32_suspect.raw", image)
     case = tmp_path / "case"
-    run_cli("scan", image, "--case", case, "--no-progress")
+    run_cli("scan", image, "--case", case, "--no-progress", "--media-hash", "both")
     store = CaseStore.open(case)
     try:
         row = store.evidence()[0]

@@ -1,0 +1,97 @@
+"""The units of work, as plain data.
+
+A walker turns evidence into :class:`FileRef` items; the coordinator groups
+them into :class:`WorkUnit` batches that any worker, in this process tree or
+(later) on another machine, can carry out with nothing but the evidence at the
+path given. Everything here is made of strings, numbers and tuples of them, so
+it pickles, and turns into JSON and back (:func:`ref_to_json`,
+:func:`ref_from_json`) for the case's work queue.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, fields
+
+from forensix.records import FileEntry
+
+ByteRun = tuple[int, int, int]
+"""``(file_offset, image_offset, length)`` of one stretch of a file's content on the media."""
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceRef:
+    """Which evidence item, and how a worker opens it (read-only, itself)."""
+
+    evidence_id: int
+    path: str
+    fmt: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class VolumeRef:
+    """Where a file system lies in the evidence; ``fs_type`` ``folder`` for logical evidence."""
+
+    offset: int
+    fs_type: str
+
+
+@dataclass(frozen=True, slots=True)
+class FileRef:
+    """One file as a walker found it, before anything of its content is read.
+
+    ``meta_addr`` is The Sleuth Kit's metadata address (``None`` when the name's
+    metadata is gone: nothing can be read); ``attr`` the NTFS attribute
+    ``(type, id)`` of a data stream. For a folder, ``path`` is relative to the
+    folder and the content is read from there.
+    """
+
+    path: str
+    inode: str
+    deleted: bool
+    size: int
+    mtime: str | None = None
+    atime: str | None = None
+    ctime: str | None = None
+    crtime: str | None = None
+    meta_addr: int | None = None
+    attr: tuple[int, int] | None = None
+    first_offset: int = 0
+    """Image offset of the first byte of content: work is ordered by it so reads stay near-sequential."""
+    byte_runs: tuple[ByteRun, ...] = ()
+    warnings: tuple[str, ...] = ()
+    path_hex: str | None = None
+    """The raw path's bytes in hex when they are not valid UTF-8 (``path`` then shows them escaped)."""
+
+    def entry(self, evidence: str, volume: VolumeRef) -> FileEntry:
+        """The engine's entry for this file, without a reader yet."""
+        return FileEntry(evidence=evidence, volume_offset=volume.offset, fs_type=volume.fs_type, path=self.path,
+                         inode=self.inode, deleted=self.deleted, size=self.size, mtime=self.mtime,
+                         atime=self.atime, ctime=self.ctime, crtime=self.crtime, warnings=self.warnings,
+                         byte_runs=self.byte_runs, path_hex=self.path_hex)
+
+
+_REF_FIELDS = [f.name for f in fields(FileRef)]
+
+
+def ref_to_json(ref: FileRef) -> str:
+    return json.dumps([getattr(ref, name) for name in _REF_FIELDS], ensure_ascii=False, separators=(",", ":"))
+
+
+def ref_from_json(text: str) -> FileRef:
+    values = dict(zip(_REF_FIELDS, json.loads(text)))
+    values["attr"] = tuple(values["attr"]) if values["attr"] is not None else None
+    values["byte_runs"] = tuple(tuple(run) for run in values["byte_runs"])
+    values["warnings"] = tuple(values["warnings"])
+    return FileRef(**values)
+
+
+@dataclass(frozen=True, slots=True)
+class WorkUnit:
+    """A batch of files of one volume for one worker; ``seqs`` name them in the case's work queue."""
+
+    unit_id: int
+    evidence: EvidenceRef
+    volume: VolumeRef
+    files: tuple[FileRef, ...]
+    seqs: tuple[int, ...]
