@@ -114,3 +114,23 @@ def build(cache: Path) -> tuple[Path, Path]:
                         "-e", "bench", "-N", "none", "-d", "sha1", str(raw)],
                        check=True, stdout=subprocess.DEVNULL)
     return raw, e01
+
+
+def content_totals(raw: Path) -> tuple[int, int]:
+    """Regular files and bytes of content in the image, as The Sleuth Kit lists them."""
+    import pytsk3
+
+    fs = pytsk3.FS_Info(pytsk3.Img_Info(str(raw)))
+    files = nbytes = 0
+    stack = [fs.open_dir("/")]
+    while stack:
+        for f in stack.pop():
+            meta = f.info.meta
+            if f.info.name.name in (b".", b"..") or meta is None:
+                continue
+            if meta.type == pytsk3.TSK_FS_META_TYPE_DIR:
+                stack.append(f.as_directory())
+            elif meta.type == pytsk3.TSK_FS_META_TYPE_REG:
+                files += 1
+                nbytes += meta.size
+    return files, nbytes

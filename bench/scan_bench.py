@@ -1,92 +1,187 @@
 #!/usr/bin/env python3
-"""Scan throughput and memory on evidence of a known size.
+"""Scan speed and memory beside The Sleuth Kit's own walker, in one run.
 
-Speed and memory targets are measured here, never by timed assertions in tests.
-Without arguments it builds the demo evidence (``--files`` ordinary files) and
-scans it; give image paths to measure real evidence instead. Each scan runs in
-its own process so peak RSS (``VmHWM``, read before the process exits) is the
-scan's own, and phases are timed from the case's action log.
+Builds the bench image (``bench/benchimage.py``: a 2 GiB ext4 image with
+22,053 files, and an E01 of it) once into ``--cache``, then runs side by side:
 
-usage: python bench/scan_bench.py [IMAGE ...] [--files N] [--hashset FILE] [--workdir DIR]
+* ``fiwalk -O -x`` on the raw image and on the E01 (MD5 and SHA-1 of every file);
+* a plain pytsk3 loop, MD5 + SHA-1 + SHA-256 of every file, in 2 processes;
+* ``forensix scan`` on each, as a user types it and with ``--media-hash none``.
+
+Each command's wall time, content MB/s, files/s, ratio to fiwalk's speed, the
+CPU time and the peak RSS of its whole process tree (workers included, sampled
+every 20 ms from /proc) are printed. Speed targets are read here, never in tests.
+
+usage: python bench/scan_bench.py [--cache DIR] [--only raw|e01] [--repeat N] [--workers N]
 """
 from __future__ import annotations
 
 import argparse
-import json
-import sqlite3
+import os
+import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from datetime import datetime
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CHILD = """
-import sys, runpy
-sys.argv = ["forensix"] + sys.argv[1:]
-try:
-    runpy.run_path({launcher!r}, run_name="__main__")
-finally:
-    for line in open("/proc/self/status"):
-        if line.startswith("VmHWM"):
-            sys.stderr.write("PEAK_RSS_KB " + line.split()[1] + "\\n")
+sys.path.insert(0, str(ROOT / "bench"))
+import benchimage  # noqa: E402
+
+PLAIN_LOOP = r"""
+import hashlib, sys, pytsk3
+from multiprocessing import get_context
+
+def listing(path):
+    fs = pytsk3.FS_Info(pytsk3.Img_Info(path)); files = []
+    def walk(d):
+        for f in d:
+            m = f.info.meta
+            if f.info.name.name in (b".", b"..") or m is None: continue
+            if m.type == pytsk3.TSK_FS_META_TYPE_DIR: walk(f.as_directory())
+            elif m.type == pytsk3.TSK_FS_META_TYPE_REG: files.append((m.addr, m.size))
+    walk(fs.open_dir("/")); return files
+
+def work(args):
+    path, files = args
+    fs = pytsk3.FS_Info(pytsk3.Img_Info(path))
+    for addr, size in files:
+        f = fs.open_meta(inode=addr); off = 0
+        hs = (hashlib.md5(), hashlib.sha1(), hashlib.sha256())
+        while off < size:
+            d = f.read_random(off, min(1 << 20, size - off))
+            if not d: break
+            for h in hs: h.update(d)
+            off += len(d)
+
+if __name__ == "__main__":
+    path = sys.argv[1]; files = listing(path)
+    with get_context("fork").Pool(2) as pool:
+        pool.map(work, [(path, files[0::2]), (path, files[1::2])])
 """
 
 
-def _iso(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ")
+@dataclass
+class Run:
+    label: str
+    seconds: float
+    cpu: float
+    peak_rss_mb: float
+    code: int
 
 
-def scan(images: list[str], case: Path, hashsets: list[str]) -> dict[str, float]:
-    args = [sys.executable, "-c", CHILD.format(launcher=str(ROOT / "forensix.py")), "scan", *images,
-            "--case", str(case), "--no-progress"]
-    for h in hashsets:
-        args += ["--hashset", h]
+def _tree(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                with open(f"/proc/{entry.name}/stat") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    out, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        out.append(pid)
+        todo += children.get(pid, [])
+    return out
+
+
+def _sample(pid: int) -> tuple[int, float] | None:
+    """RSS (KiB) and CPU seconds (user + system) of one process."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            rss = next((int(line.split()[1]) for line in f if line.startswith("VmRSS")), 0)
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return rss, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def measure(label: str, args: list[str], cwd: Path | None = None) -> Run:
+    """Run a command; sample its process tree's RSS and CPU until it ends."""
     started = time.perf_counter()
-    proc = subprocess.run(args, capture_output=True, text=True)
-    wall = time.perf_counter() - started
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=cwd)
+    peak, cpu, stop = [0], {}, threading.Event()
+
+    def sampler() -> None:
+        while not stop.is_set():
+            total = 0
+            for pid in _tree(proc.pid):
+                got = _sample(pid)
+                if got is not None:
+                    total += got[0]
+                    cpu[pid] = got[1]
+            peak[0] = max(peak[0], total)
+            stop.wait(0.02)
+
+    thread = threading.Thread(target=sampler, daemon=True)
+    thread.start()
+    _, err = proc.communicate()
+    seconds = time.perf_counter() - started
+    stop.set()
+    thread.join()
     if proc.returncode != 0:
-        sys.exit(f"scan failed ({proc.returncode}): {proc.stderr[-2000:]}")
-    peak_kb = int(next(line.split()[1] for line in proc.stderr.splitlines() if line.startswith("PEAK_RSS_KB")))
-    db = sqlite3.connect(case / "case.sqlite")
-    files, nbytes = db.execute("SELECT COUNT(*), COALESCE(SUM(size), 0) FROM files WHERE container IS NULL").fetchone()
-    log = {action: at for action, at in db.execute("SELECT action, at FROM actions ORDER BY seq")}
-    hashing = [json.loads(d) for (d,) in db.execute("SELECT details FROM actions WHERE action LIKE 'evidence hashed%'")]
-    walk = (_iso(log["scan finished"]) - _iso(log["scan started"])).total_seconds()
-    media = sum(json.loads(d).get("size", 0) for (d,) in db.execute(
-        "SELECT details FROM actions WHERE action='evidence added'"))
-    return {"files": files, "bytes": nbytes, "media_bytes": media, "wall_s": wall, "scan_s": walk,
-            "media_hash_passes": len(hashing), "peak_rss_mb": peak_kb / 1024}
+        print(f"  {label} failed ({proc.returncode}): {err.decode(errors='replace')[-600:]}", file=sys.stderr)
+    return Run(label, seconds, sum(cpu.values()), peak[0] / 1024, proc.returncode)
+
+
+def forensix(image: Path, work: Path, *extra: str) -> list[str]:
+    case = work / f"case-{time.monotonic_ns()}"
+    return [sys.executable, str(ROOT / "forensix.py"), "scan", str(image), "--case", str(case), "--no-progress",
+            *extra]
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("images", nargs="*")
-    ap.add_argument("--files", type=int, default=3000, help="ordinary files in the demo evidence")
-    ap.add_argument("--hashset", action="append", default=[])
-    ap.add_argument("--workdir", type=Path)
+    ap.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "forensix-bench")
+    ap.add_argument("--only", choices=["raw", "e01"])
+    ap.add_argument("--repeat", type=int, default=1, help="run each command N times and keep the fastest")
+    ap.add_argument("--workers", type=int, help="pass --workers N to forensix")
     a = ap.parse_args()
-    with tempfile.TemporaryDirectory(dir=a.workdir) as tmp:
+    if not shutil.which("fiwalk"):
+        sys.exit("fiwalk not found (Debian package sleuthkit)")
+    t = time.perf_counter()
+    raw, e01 = benchimage.build(a.cache)
+    print(f"bench image ready in {time.perf_counter() - t:.1f} s: {raw} and {e01}")
+    files, content = benchimage.content_totals(raw)
+    print(f"{files:,} files, {content / 1e6:,.0f} MB of content; {os.cpu_count()} cores\n")
+    extra = ["--workers", str(a.workers)] if a.workers is not None else []
+    plans = []
+    if a.only in (None, "raw"):
+        plans.append(("raw", [
+            ("fiwalk -O -x", ["fiwalk", "-O", "-x", str(raw)]),
+            ("plain pytsk3 loop, 2 processes", [sys.executable, "-c", PLAIN_LOOP, str(raw)]),
+            ("forensix scan (as typed)", None),
+            ("forensix scan --media-hash none", ["--media-hash", "none"]),
+        ]))
+    if a.only in (None, "e01"):
+        plans.append(("e01", [
+            ("fiwalk -O -x", ["fiwalk", "-O", "-x", str(e01)]),
+            ("forensix scan (as typed)", None),
+            ("forensix scan --media-hash none", ["--media-hash", "none"]),
+        ]))
+    with tempfile.TemporaryDirectory(dir=a.cache) as tmp:
         work = Path(tmp)
-        images, hashsets = a.images, a.hashset
-        if not images:
-            sys.path.insert(0, str(ROOT))
-            from forensix.demo.build import build_demo
-
-            t = time.perf_counter()
-            demo = build_demo(work / "demo", files=a.files)
-            print(f"demo evidence built in {time.perf_counter() - t:.1f} s ({a.files} ordinary files)")
-            images = [str(demo.segments[0])]
-            hashsets = hashsets or [str(demo.vics), str(demo.nsrl)]
-        r = scan(images, work / "case", hashsets)
-    print(f"files               {r['files']:>12,}")
-    print(f"file bytes          {r['bytes'] / 1e6:>12,.1f} MB")
-    print(f"media               {r['media_bytes'] / 1e6:>12,.1f} MB, hashed {r['media_hash_passes']}x (start, end)")
-    print(f"scan (log)          {r['scan_s']:>12,.1f} s")
-    print(f"process wall time   {r['wall_s']:>12,.1f} s")
-    print(f"files/s             {r['files'] / r['scan_s']:>12,.0f}")
-    print(f"peak RSS            {r['peak_rss_mb']:>12,.0f} MB")
+        for name, commands in plans:
+            image = raw if name == "raw" else e01
+            print(f"{name}: {'command':<36} {'s':>7} {'MB/s':>7} {'files/s':>8} {'vs fiwalk':>9} {'CPU s':>7}"
+                  f" {'peak RSS MB':>11}")
+            base = None
+            for label, args in commands:
+                if args is None or args[:1] == ["--media-hash"]:
+                    args = forensix(image, work, *(args or []), *extra)
+                best = min((measure(label, args) for _ in range(a.repeat)), key=lambda r: r.seconds)
+                base = base or best.seconds
+                print(f"{name}: {label:<36} {best.seconds:7.2f} {content / 1e6 / best.seconds:7.0f}"
+                      f" {files / best.seconds:8.0f} {base / best.seconds:8.2f}x {best.cpu:7.1f}"
+                      f" {best.peak_rss_mb:11.0f}")
+            print()
 
 
 if __name__ == "__main__":
