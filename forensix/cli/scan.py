@@ -91,16 +91,17 @@ def command(evidence: tuple[str, ...], case_dir: Path, hashsets: tuple[str, ...]
         if source.is_folder and case_dir.resolve().is_relative_to(source.path):
             raise UserError(f"the case folder {case_dir} is inside the evidence folder {source.path};"
                             " put it elsewhere so the scan does not examine its own output")
+    # plugin names and hash sets are checked before the case folder exists: a typo leaves no empty case behind
+    host = get_plugin_host(plugins_dirs=plugins_dirs, enable=enable, disable=disable)
+    _check_hashsets(hashsets, case_dir.resolve())
     try:
         store = CaseStore.open(case_dir, create=True)
     except CaseError as exc:
         raise UserError(str(exc)) from None
-    host = get_plugin_host(plugins_dirs=plugins_dirs, enable=enable, disable=disable)
     for failure in host.failures:
         console.warning(f"plugin {failure.plugin} not loaded: {failure.error}")
     config = ScanConfig(case_dir=case_dir.resolve(), store=store, hashsets=hashsets,
                         options=parse_options(options))
-    _check_hashsets(hashsets, config)
     started = time.monotonic()
     store.log_action("scan started", evidence=[str(s.path) for s in sources], hashsets=list(hashsets),
                      plugins={i.name: i.version for i in host.info()},
@@ -180,7 +181,7 @@ def _open(path: str) -> EvidenceSource:
     return source
 
 
-def _check_hashsets(specs: tuple[str, ...], config: ScanConfig) -> None:
+def _check_hashsets(specs: tuple[str, ...], case_dir: Path) -> None:
     """A mistyped hash-set name is a user error (exit 2), not a silent scan without it."""
     if not specs:
         return
@@ -188,7 +189,7 @@ def _check_hashsets(specs: tuple[str, ...], config: ScanConfig) -> None:
 
     for spec in specs:
         try:
-            open_hashset(spec, config.case_dir)
+            open_hashset(spec, case_dir).close()
         except HashSetError as exc:
             raise UserError(str(exc)) from None
 
