@@ -7,10 +7,10 @@ import traceback
 import click
 
 from forensix import __version__
-from forensix.cli.console import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, console, debug_enabled
+from forensix.cli.console import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, CommandGroup, console, debug_enabled
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=CommandGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="forensix")
 def cli() -> None:
     """forensix: triage of seized evidence, read-only and offline.
