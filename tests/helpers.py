@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -22,3 +23,9 @@ def export_records(case: Path) -> list[dict]:
     """Scan results as the public JSONL export gives them."""
     out = run_cli("export", case, "--format", "jsonl")
     return [json.loads(line) for line in out.stdout.splitlines() if line.strip()]
+
+
+def report_sections(html: str) -> dict[str, str]:
+    """A report's HTML by section id (``alert-index``, ``photos``, ``network`` …)."""
+    parts = re.split(r'<section[^>]* id="([^"]+)"[^>]*>', html)
+    return dict(zip(parts[1::2], parts[2::2]))
