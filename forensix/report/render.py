@@ -65,6 +65,12 @@ def number(value: Any) -> str:
     return "—" if value is None else f"{int(value):,}"
 
 
+def moment(value: Any) -> str:
+    """A UTC time stamp of forensix's own (``2026-11-22T12:57:42.063150Z``) to the
+    second, for reading: ``2026-11-22 12:57:42``. The full value is in the log appendix."""
+    return "" if not value else str(value).replace("T", " ").rstrip("Z").split(".")[0]
+
+
 def pretty_json(text: str) -> str:
     """An action's details as indented JSON (a value that is not JSON is shown as is)."""
     try:
@@ -75,7 +81,7 @@ def pretty_json(text: str) -> str:
 
 BUILTIN_FILTERS: dict[str, Callable[..., Any]] = {
     "printable": printable, "css_string": css_string, "filesize": filesize, "pretty_json": pretty_json,
-    "number": number, "plural": plural,
+    "number": number, "plural": plural, "moment": moment,
 }
 
 

@@ -50,3 +50,29 @@ def test_every_alert_is_on_paper_in_the_index_and_the_details(demo_case: Path, p
     for path, sha256 in rows:
         assert path.replace(" ", "") in flat and sha256 in flat, path
     assert "KNOWN-MATERIAL ALERT INDEX" in "".join(pages) and "KNOWN-MATERIAL ALERT DETAILS" in "".join(pages)
+
+
+def test_device_local_times_are_labelled_and_converted_when_the_zone_is_given(demo_case: Path, tmp_path: Path):
+    """The demo's FAT partition was written with its clock at 09:32 on 2025-08-15; the
+    examiner who knows the device was set to Malta time gets UTC (two hours earlier in August)."""
+    from helpers import report_sections
+
+    run_cli("report", demo_case, "-o", tmp_path / "as-written.html")
+    details = report_sections((tmp_path / "as-written.html").read_text())["alert-details"]
+    row = next(r for r in details.split("<tr>") if "inode 198" in r)  # the deleted FAT stand-in
+    assert "device local time (FAT, no zone)" in row and "2025-08-15 09:32:00" in row
+    run_cli("report", demo_case, "-o", tmp_path / "malta.html", "--device-timezone", "Europe/Malta")
+    details = report_sections((tmp_path / "malta.html").read_text())["alert-details"]
+    row = next(r for r in details.split("<tr>") if "inode 198" in r)
+    assert "converted from device local time, zone Europe/Malta" in row and "2025-08-15 07:32:00" in row
+    assert "--device-timezone Mars/Olympus: not a time zone" in run_cli(
+        "report", demo_case, "-o", tmp_path / "x.html", "--device-timezone", "Mars/Olympus", expect=2).output
+
+
+def test_no_word_breaks_in_the_middle_on_paper(printed) -> None:
+    """Headings and badges stay whole words ("ALER T", "Delete d" were the old report's)."""
+    pages, _ = printed
+    text = "\n".join(pages)
+    for heading in ("Exhibit", "Deleted", "Content", "Category", "Hash set"):
+        assert f" {heading} " in text.replace("\n", " "), heading
+    assert "KNOWN MATERIAL" in text  # the disguised stand-in's badge, on one line
