@@ -60,7 +60,7 @@ def read_log(db: sqlite3.Connection) -> tuple[list[dict[str, Any]], list[Problem
         damaged = []
         for name, value in zip(_LOG_COLUMNS, raw[1:]):
             try:
-                row[name] = value.decode("utf-8") if value is not None else ""
+                row[name] = value.decode("utf-8") if value is not None else None
             except UnicodeDecodeError:
                 row[name] = value.decode("utf-8", "replace")
                 damaged.append(name)

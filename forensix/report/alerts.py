@@ -35,8 +35,8 @@ def _alert_matches(record: dict[str, Any]) -> list[dict[str, Any]]:
     return [m for m in record.get("hash_matches") or [] if isinstance(m, dict) and m.get("alert")]
 
 
-def alert_groups(db: sqlite3.Connection, copy: Callable[[sqlite3.Row], dict[str, Any]],
-                 hashsets: dict[str, dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def alert_groups(db: sqlite3.Connection, copy: Callable[[sqlite3.Row], dict[str, Any]]
+                 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """``(index, groups)``: the index rows, numbered in exhibit and path order, and
     the content groups (``C1``, ``C2`` … by category), each copy knowing its index number."""
     rows = db.execute("SELECT * FROM files WHERE alert=1 ORDER BY sha256, evidence_id, volume_offset, path")
@@ -46,8 +46,7 @@ def alert_groups(db: sqlite3.Connection, copy: Callable[[sqlite3.Row], dict[str,
         matches: dict[tuple[Any, ...], dict[str, Any]] = {}
         for c in copies:
             for m in _alert_matches(c["record"]):
-                matches[(m.get("set"), m.get("category"), m.get("media_id"))] = {
-                    **m, "category_text": category_text(m), "hashset": hashsets.get(m.get("set"), {})}
+                matches[(m.get("set"), m.get("category"), m.get("media_id"))] = m
         groups.append({"sha256": sha256, "md5": copies[0]["md5"], "size": copies[0]["size"],
                        "matches": list(matches.values()), "copies": copies})
     groups.sort(key=lambda g: (min((str(m.get("category")) for m in g["matches"]), default=""), g["sha256"] or ""))

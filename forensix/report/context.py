@@ -116,7 +116,7 @@ class ContextBuilder:
     # -- findings ---------------------------------------------------------------
     def alerts(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """``(index, groups)``: see :func:`forensix.report.alerts.alert_groups`."""
-        return alerts.alert_groups(self.db, self.copy, self.hashsets)
+        return alerts.alert_groups(self.db, self.copy)
 
     def quiet_matches(self) -> dict[str, Any]:
         return alerts.quiet_matches(self.db, self.labels)
