@@ -11,6 +11,7 @@ import hashlib
 import json
 import platform
 import sqlite3
+import urllib.parse
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -94,6 +95,40 @@ class CaseError(Exception):
     """The case folder is missing, not a forensix case, or from an unknown version."""
 
 
+def _connect_read_only(case_dir: Path, db_path: Path) -> sqlite3.Connection:
+    """A read-only connection through a URI. SQLite needs to create a ``-shm`` file
+    beside a WAL database even to read it; on a read-only folder that fails, and
+    the database is opened ``immutable`` instead, which is exact as long as no
+    write-ahead log holds changes not yet in the database (a case closed cleanly
+    has none)."""
+    uri = "file:" + urllib.parse.quote(str(db_path.resolve()))
+    wal = db_path.with_name(db_path.name + "-wal")
+    for query in ("?mode=ro", "?mode=ro&immutable=1"):
+        if "immutable" in query and wal.is_file() and wal.stat().st_size:
+            raise CaseError(f"{case_dir}: the folder is read-only and its database was not closed cleanly"
+                            f" ({wal.name} holds changes); copy the case folder to a writable place to read it")
+        try:
+            db = sqlite3.connect(uri + query, uri=True)
+        except sqlite3.OperationalError:
+            continue
+        db.row_factory = sqlite3.Row
+        try:
+            version = db.execute("SELECT value FROM case_info WHERE key='schema_version'").fetchone()
+        except sqlite3.OperationalError as exc:
+            db.close()
+            if "unable to open" in str(exc) or "readonly" in str(exc):
+                continue
+            raise CaseError(f"{case_dir}: the case database cannot be read ({exc})") from exc
+        except sqlite3.DatabaseError as exc:
+            db.close()
+            raise CaseError(f"{case_dir}: the case database cannot be read ({exc})") from exc
+        if version is None or int(version[0]) > SCHEMA_VERSION:
+            db.close()
+            raise CaseError(f"{case_dir}: not a case database forensix {__version__} can read")
+        return db
+    raise CaseError(f"{case_dir}: the case database cannot be opened for reading")
+
+
 def utc_now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
@@ -111,18 +146,23 @@ def action_hash(prev_hash: str, at: str, examiner: str, host: str, tool_version:
 
 
 class CaseStore:
-    def __init__(self, case_dir: Path, db: sqlite3.Connection) -> None:
+    def __init__(self, case_dir: Path, db: sqlite3.Connection, read_only: bool = False) -> None:
         self.case_dir = case_dir
         self.db = db
+        self.read_only = read_only
 
     @classmethod
-    def open(cls, case_dir: str | Path, create: bool = False) -> "CaseStore":
+    def open(cls, case_dir: str | Path, create: bool = False, read_only: bool = False) -> "CaseStore":
+        """Open (or create) a case; ``read_only`` never writes a byte into the folder,
+        so a case on write-protected media or a read-only copy can still be read."""
         case_dir = Path(case_dir)
         db_path = case_dir / DB_NAME
         if not db_path.is_file():
-            if not create:
+            if not create or read_only:
                 raise CaseError(f"{case_dir}: not a forensix case folder (no {DB_NAME})")
             case_dir.mkdir(parents=True, exist_ok=True)
+        if read_only:
+            return cls(case_dir, _connect_read_only(case_dir, db_path), read_only=True)
         db = sqlite3.connect(db_path)
         db.row_factory = sqlite3.Row
         try:
@@ -144,7 +184,8 @@ class CaseStore:
         return cls(case_dir, db)
 
     def close(self) -> None:
-        self.db.commit()
+        if not self.read_only:
+            self.db.commit()
         self.db.close()
 
     @contextmanager

@@ -1,24 +1,32 @@
 """Checking the chain of custody: the hash-chained action log and the reports
-it vouches for.
+and exports it vouches for.
 
 Each action's hash covers its fields and the previous action's hash
 (:func:`forensix.casestore.action_hash`), starting from ``GENESIS``. Editing an
 entry breaks its own hash; deleting one leaves a gap in ``seq`` and breaks the
 next entry's ``prev_hash``; rewriting the whole tail cannot be hidden from a
 report made earlier, which carries the log head it saw (``log_head``).
+
+Files the case writes are named in the log relative to the case folder when
+they are inside it, so a copy of the folder checks its own files, never the
+original's.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import re
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+from forensix.atomicfile import atomic_writer
 from forensix.casestore import GENESIS, action_hash
 
 REPORT_ACTION = "report generated"
+EXPORT_ACTION = "export made"
+_LOG_COLUMNS = ("at", "examiner", "host", "tool_version", "action", "details", "prev_hash", "hash")
 _META = re.compile(rb'<meta name="forensix-(report-id|log-head)" content="([0-9a-f:-]+)"')
 
 
@@ -35,6 +43,32 @@ class Problem:
 
 def _entry_name(row: Mapping[str, Any]) -> str:
     return f"log entry {row['seq']} ({row['at']}, {row['action']!r})"
+
+
+def read_log(db: sqlite3.Connection) -> tuple[list[dict[str, Any]], list[Problem]]:
+    """The action log as plain dicts, and the entries whose text is not UTF-8.
+
+    SQLite stores whatever bytes it is given in a TEXT column; a byte edited in
+    with a hex editor or a raw UPDATE can leave one that is not UTF-8, which
+    Python's sqlite3 refuses to read. Each column is read as bytes and decoded
+    with replacement characters, so the damage is named, and the entry's hash
+    no longer matching shows it as altered too."""
+    columns = ", ".join(f"CAST({c} AS BLOB) AS {c}" for c in _LOG_COLUMNS)
+    rows, problems = [], []
+    for raw in db.execute(f"SELECT seq, {columns} FROM actions ORDER BY seq"):
+        row: dict[str, Any] = {"seq": raw[0]}
+        damaged = []
+        for name, value in zip(_LOG_COLUMNS, raw[1:]):
+            try:
+                row[name] = value.decode("utf-8") if value is not None else None
+            except UnicodeDecodeError:
+                row[name] = value.decode("utf-8", "replace")
+                damaged.append(name)
+        if damaged:
+            problems.append(Problem(_entry_name(row), f"damaged: its {', '.join(damaged)} holds bytes that are"
+                                                      " not UTF-8 text (written outside forensix)"))
+        rows.append(row)
+    return rows, problems
 
 
 def verify_chain(rows: Iterable[Mapping[str, Any]]) -> list[Problem]:
@@ -79,9 +113,40 @@ def file_sha256(path: Path) -> str:
 def write_sidecar(path: Path, digest: str) -> Path:
     """``REPORT.html.sha256`` in ``sha256sum`` format, so ``sha256sum -c`` checks it."""
     sidecar = path.with_name(path.name + ".sha256")
-    sidecar.write_text(f"{digest}  {path.name}\n", encoding="utf-8")
+    with atomic_writer(sidecar) as out:
+        out.write(f"{digest}  {path.name}\n".encode("utf-8"))
     return sidecar
 
+
+# -- paths in the log ----------------------------------------------------------------------
+
+def case_relative(case_dir: Path, path: Path) -> str:
+    """How the log names a file the case wrote: relative to the case folder when it
+    is inside it (a copy of the folder then verifies its own files), else absolute."""
+    path, case_dir = Path(path).resolve(), Path(case_dir).resolve()
+    return path.relative_to(case_dir).as_posix() if path.is_relative_to(case_dir) else str(path)
+
+
+def resolve_logged(case_dir: Path, logged: str) -> Path:
+    """Where a file the log names is now, for the case folder being checked.
+
+    A relative name is inside this case folder. An absolute name (logs written
+    before names were relative) may point into the folder the case was copied
+    from: the copy's own file is preferred, found as the longest tail of the
+    logged path that exists inside this case folder; else the path as logged
+    (a report written outside the case folder)."""
+    path = Path(logged)
+    if not path.is_absolute():
+        return Path(case_dir) / path
+    parts = path.parts[1:]
+    for start in range(len(parts)):
+        candidate = Path(case_dir).joinpath(*parts[start:])
+        if candidate.is_file():
+            return candidate
+    return path
+
+
+# -- the reports and exports the log vouches for ----------------------------------------------
 
 def report_meta(path: Path) -> dict[str, str]:
     """The report id and log head a report carries in its ``<meta>`` tags."""
@@ -90,20 +155,27 @@ def report_meta(path: Path) -> dict[str, str]:
     return {m.group(1).decode(): m.group(2).decode() for m in _META.finditer(head)}
 
 
-def logged_reports(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """The reports the log vouches for: path, sha256, report_id, log_head, seq."""
+def logged_files(rows: Iterable[Mapping[str, Any]], action: str) -> list[dict[str, Any]]:
+    """The log's entries for ``action`` (reports or exports): their details and ``seq``;
+    ``path`` is what the entry names (exports of older versions logged ``output``)."""
     out = []
     for row in rows:
-        if row["action"] == REPORT_ACTION:
+        if row["action"] == action:
             try:
                 details = json.loads(row["details"])
             except ValueError:
                 continue  # an altered entry is already reported by verify_chain
-            out.append({**details, "seq": row["seq"]})
+            if isinstance(details, dict):
+                path = details.get("path") or details.get("output")
+                out.append({**details, "path": path, "seq": row["seq"]})
     return out
 
 
-def verify_report(path: Path, rows: list[Mapping[str, Any]]) -> tuple[list[Problem], str]:
+def logged_reports(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    return logged_files(rows, REPORT_ACTION)
+
+
+def verify_report(path: Path, rows: list[Mapping[str, Any]], case_dir: Path) -> tuple[list[Problem], str]:
     """Check one report file against the log; returns the problems and, when
     it is intact, a line naming the log entry that vouches for it."""
     path = path.resolve()
@@ -116,7 +188,7 @@ def verify_report(path: Path, rows: list[Mapping[str, Any]]) -> tuple[list[Probl
             return [], f"{path}: intact, report {rep.get('report_id')} (log entry {rep['seq']})"
     meta = report_meta(path)
     same = [r for r in reports if r.get("report_id") == meta.get("report-id")] or \
-           [r for r in reports if r.get("path") == str(path)]
+           [r for r in reports if r.get("path") and resolve_logged(case_dir, r["path"]).resolve() == path]
     if same:
         rep = same[-1]
         return [Problem(str(path), f"altered: its SHA-256 is now {digest}; log entry {rep['seq']} "
@@ -127,6 +199,16 @@ def verify_report(path: Path, rows: list[Mapping[str, Any]]) -> tuple[list[Probl
     return [Problem(str(path), f"its SHA-256 {digest} matches no report in this case's log")], ""
 
 
+def verify_export(path: Path, entries: list[Mapping[str, Any]]) -> tuple[list[Problem], str]:
+    """Check an export file against the log entries that wrote it (the same file
+    may be written more than once; it must be one of those writings, byte for byte)."""
+    digest = file_sha256(path)
+    for entry in reversed(entries):
+        if entry.get("sha256") == digest:
+            return [], f"{path}: intact, {entry.get('format', '?')} export (log entry {entry['seq']})"
+    last = entries[-1]
+    return [Problem(str(path), f"altered: its SHA-256 is now {digest}; log entry {last['seq']} "
+                               f"recorded {last['sha256']} for this {last.get('format', '?')} export")], ""
 def _missing_head(head: str | None, rows: list[Mapping[str, Any]]) -> str | None:
     """A report carries the last log entry it saw; if that entry is gone or
     changed, the log was cut or rewritten after the report was made."""

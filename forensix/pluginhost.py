@@ -23,6 +23,11 @@ ENTRY_POINT_GROUP = "forensix.plugins"
 NO_AUTOLOAD_ENV = "FORENSIX_DISABLE_PLUGIN_AUTOLOAD"
 
 
+class PluginSelectionError(ValueError):
+    """``--enable-plugin`` or ``--disable-plugin`` names no plugin: a typo must stop
+    the command, never let it run on without the plugin (or with it) unnoticed."""
+
+
 @dataclass(frozen=True, slots=True)
 class LoadFailure:
     plugin: str
@@ -121,28 +126,30 @@ def get_plugin_host(load_entrypoints: bool = True, plugins_dirs: Iterable[Path] 
     """Build a plugin host: the built-ins, then entry points, then ``--plugins-dir``.
 
     A factory, not a module-level global, so every test and every scan gets its own.
+    Raises :class:`PluginSelectionError` when ``enable`` or ``disable`` names no plugin.
     """
     from plugins import BUILTIN, OPTIONAL
 
+    unknown = sorted(set(enable) - set(OPTIONAL))
+    if unknown:
+        raise PluginSelectionError(f"--enable-plugin {', '.join(unknown)}: no optional plugin of that name"
+                                   f" (optional plugins: {', '.join(sorted(OPTIONAL))})")
     host = PluginHost()
     for dotted in BUILTIN:
         host.load_module(dotted, "builtin")
     for name in enable:
-        dotted = OPTIONAL.get(name)
-        if dotted is None:
-            host.failures.append(LoadFailure(name, f"no optional plugin named {name!r}"
-                                                   f" (known: {', '.join(sorted(OPTIONAL))})"))
-        else:
-            host.load_module(dotted, "optional")
+        host.load_module(OPTIONAL[name], "optional")
     if load_entrypoints and os.environ.get(NO_AUTOLOAD_ENV, "") in ("", "0"):
         host.load_entrypoints()
     for folder in plugins_dirs:
         for path in sorted(Path(folder).glob("*.py")):
             if not path.name.startswith("_"):
                 host.load_file(path)
+    loaded = [name for name, _ in host.plugins()]
     unknown = host.disable(disable)
-    for name in unknown:
-        host.failures.append(LoadFailure(name, "--disable-plugin names no loaded plugin"))
+    if unknown:
+        raise PluginSelectionError(f"--disable-plugin {', '.join(unknown)}: no loaded plugin of that name"
+                                   f" (loaded: {', '.join(loaded)})")
     return host
 
 

@@ -14,6 +14,20 @@ CORPUS = Path(os.environ.get("FORENSIX_CORPUS", ROOT.parent / "shared" / "corpus
 REQUIRE_CORPUS = os.environ.get("FORENSIX_REQUIRE_CORPUS", "") not in ("", "0")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def hashset_library(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One per-user hash-set library for the session (``FORENSIX_HOME``), never the
+    examiner's own: sets given by path are indexed there, once, as on a real machine."""
+    home = tmp_path_factory.mktemp("forensix-home")
+    previous = os.environ.get("FORENSIX_HOME")
+    os.environ["FORENSIX_HOME"] = str(home)
+    yield home
+    if previous is None:
+        os.environ.pop("FORENSIX_HOME", None)
+    else:
+        os.environ["FORENSIX_HOME"] = previous
+
+
 @pytest.fixture(scope="session")
 def corpus() -> Path:
     """The shared evaluation corpus; CI sets FORENSIX_REQUIRE_CORPUS=1 so it never skips."""

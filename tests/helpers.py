@@ -2,8 +2,14 @@
 from __future__ import annotations
 
 import json
+import os
+import re
+import subprocess
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
+import pytest
 from click.testing import CliRunner
 
 
@@ -22,3 +28,33 @@ def export_records(case: Path) -> list[dict]:
     """Scan results as the public JSONL export gives them."""
     out = run_cli("export", case, "--format", "jsonl")
     return [json.loads(line) for line in out.stdout.splitlines() if line.strip()]
+
+
+def report_sections(html: str) -> dict[str, str]:
+    """A report's HTML by section id (``alert-index``, ``photos``, ``network`` …)."""
+    parts = re.split(r'<section[^>]* id="([^"]+)"[^>]*>', html)
+    return dict(zip(parts[1::2], parts[2::2]))
+
+
+@contextmanager
+def read_only(folder: Path) -> Iterator[Path]:
+    """``folder`` made read-only for real: a read-only bind mount when running as
+    root (root writes through permission bits), else the write bits removed."""
+    if os.geteuid() == 0:
+        mounted = subprocess.run(["mount", "--bind", str(folder), str(folder)], capture_output=True)
+        if mounted.returncode != 0:
+            pytest.skip(f"cannot bind-mount {folder} read-only here: {mounted.stderr.decode().strip()}")
+        try:
+            subprocess.run(["mount", "-o", "remount,bind,ro", str(folder)], check=True, capture_output=True)
+            yield folder
+        finally:
+            subprocess.run(["umount", str(folder)], check=True, capture_output=True)
+        return
+    modes = {p: p.stat().st_mode for p in [folder, *folder.rglob("*")]}
+    for p, mode in modes.items():
+        p.chmod(mode & ~0o222)
+    try:
+        yield folder
+    finally:
+        for p, mode in modes.items():
+            p.chmod(mode)

@@ -7,11 +7,11 @@ import traceback
 import click
 
 from forensix import __version__
-from forensix.cli.console import (EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_SYSTEM, console, debug_enabled,
-                                  machine_failure)
+from forensix.cli.console import (EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_SYSTEM, CommandGroup, console,
+                                  debug_enabled, machine_failure)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=CommandGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="forensix")
 def cli() -> None:
     """forensix: triage of seized evidence, read-only and offline.

@@ -6,29 +6,28 @@ from pathlib import Path
 
 import click
 
-from forensix.casestore import CaseError, CaseStore
-from forensix.cli.console import UserError, console
+from forensix.casestore import CaseStore
+from forensix.cli.caseopen import open_case
+from forensix.cli.console import CommandGroup, UserError, console
+from forensix.wording import plural
 
 _INFO_KEYS = ("case_number", "title", "agency", "examiner")
 
 
-@click.group("case")
+@click.group("case", cls=CommandGroup)
 def command() -> None:
     """Case and exhibit details for the report."""
 
 
-@command.command("init")
+@command.command("init", short_help="Create a case folder, or change its details.")
 @click.argument("case", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--case-number", required=True)
-@click.option("--examiner", required=True)
-@click.option("--agency", required=True)
-@click.option("--title")
+@click.option("--case-number", required=True, help="The case or file number, as on the report's cover.")
+@click.option("--examiner", required=True, help="Who examines the evidence; every log entry names them.")
+@click.option("--agency", required=True, help="Unit or agency, as on the report's cover.")
+@click.option("--title", help="A short title for the case (e.g. an operation name).")
 def init(case: Path, case_number: str, examiner: str, agency: str, title: str | None) -> None:
     """Create CASE (or update its details): number, examiner, agency, title."""
-    try:
-        store = CaseStore.open(case, create=True)
-    except CaseError as exc:
-        raise UserError(str(exc)) from None
+    store = open_case(case, write=True, create=True)
     try:
         values = {"case_number": case_number, "examiner": examiner, "agency": agency, "title": title}
         action = "case details changed" if store.info().get("case_number") else "case created"
@@ -39,17 +38,17 @@ def init(case: Path, case_number: str, examiner: str, agency: str, title: str | 
     console.info(f"case {case_number} ready in {case}")
 
 
-@command.command("exhibit")
+@command.command("exhibit", short_help="Record an exhibit's number, description and seizure.")
 @click.argument("case", type=click.Path(file_okay=False, path_type=Path))
 @click.argument("evidence")
 @click.option("--exhibit", help="Exhibit number.")
-@click.option("--description")
-@click.option("--seized-by")
+@click.option("--description", help="What the exhibit is (e.g. 'Laptop disk, Dell Latitude').")
+@click.option("--seized-by", help="Who seized it.")
 @click.option("--seized-at", help="When (e.g. 2024-03-01T09:30+01:00).")
 @click.option("--seized-where", help="Where.")
 def exhibit(case: Path, evidence: str, **values: str | None) -> None:
     """Record exhibit details for EVIDENCE (its label, exhibit number or path in the case)."""
-    store = _open(case)
+    store = open_case(case, write=True)
     try:
         row = _find_evidence(store, evidence)
         changes = {k: v for k, v in values.items() if v is not None}
@@ -62,29 +61,28 @@ def exhibit(case: Path, evidence: str, **values: str | None) -> None:
     console.info(f"{row['path']}: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in changes.items()))
 
 
-@command.command("show")
+@command.command("show", short_help="Show the case details and its exhibits.")
 @click.argument("case", type=click.Path(file_okay=False, path_type=Path))
 def show(case: Path) -> None:
-    """Show the case details and its exhibits."""
-    store = _open(case)
+    """Show the case details and its exhibits (the case folder may be read-only)."""
+    store = open_case(case)
     try:
         info = store.info()
         console.table(f"case {case}", [(k.replace("_", " "), info.get(k) or "—") for k in (*_INFO_KEYS, "created_at")])
         for ev in store.evidence():
             console.table(f"exhibit {ev['exhibit'] or '—'}: {ev['label']}", [
-                (k.replace("_", " "), str(ev[k]) if ev[k] is not None else "—")
+                (k.replace("_", " ").replace("sha256", "SHA-256").replace("md5", "MD5"), _value(ev[k]))
                 for k in ("path", "format", "size", "description", "seized_by", "seized_at", "seized_where",
-                          "sha256", "scanned_at")])
-        console.info(f"{len(store.actions())} entries in the action log")
+                          "md5", "sha256", "scanned_at")])
+        console.info(f"{plural(store.count('SELECT COUNT(*) FROM actions'), 'entry', 'entries')} in the action log")
     finally:
         store.close()
 
 
-def _open(case: Path) -> CaseStore:
-    try:
-        return CaseStore.open(case)
-    except CaseError as exc:
-        raise UserError(str(exc)) from None
+def _value(value: object) -> str:
+    if value is None:
+        return "—"
+    return f"{value:,} bytes" if isinstance(value, int) else str(value)
 
 
 def _find_evidence(store: CaseStore, wanted: str):

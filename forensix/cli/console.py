@@ -11,6 +11,7 @@ import re
 import click
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -42,6 +43,17 @@ def machine_failure(exc: BaseException) -> str | None:
             isinstance(exc, sqlite3.OperationalError) and "unable to open database" in text):
         return "the case folder went away or cannot be read (the disk was removed, or failed)"
     return None
+
+class CommandGroup(click.Group):
+    """A command group whose command list shows each command's whole first
+    sentence, wrapped, where click would cut it at the terminal's width ("...")."""
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, cmd.get_short_help_str(limit=10_000)) for name in self.list_commands(ctx)
+                if (cmd := self.get_command(ctx, name)) is not None and not cmd.hidden]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
 
 class UserError(click.ClickException):
@@ -81,13 +93,18 @@ class Messages:
         self.err.print(printable(text), markup=False)
 
     def table(self, title: str, rows: list[tuple[str, str]]) -> None:
-        table = Table(title=title, show_header=False)
-        table.add_column(style="bold")
-        table.add_column()
+        """Key/value rows. A value's longest word (a SHA-256, a path) is never cut or
+        folded: on a narrow terminal the table grows wider and the terminal wraps it,
+        so the value copied from it is whole."""
+        rows = [(printable(k), printable(v)) for k, v in rows]
+        key_width = max((len(k) for k, _ in rows), default=0)
+        word = max((len(w) for _, v in rows for w in v.split()), default=0)
+        table = Table(title=Text(printable(title)), show_header=False)
+        table.add_column(style="bold", no_wrap=True, min_width=key_width)
+        table.add_column(min_width=word, overflow="fold")
         for key, value in rows:
-            table.add_row(key, value)
-        self.err.print(table)
-
+            table.add_row(Text(key), Text(value))
+        self.err.print(table, width=max(self.err.width, key_width + word + 7))
 
 
 console = Messages()

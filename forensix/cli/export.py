@@ -9,8 +9,8 @@ from typing import IO, Any, Iterable
 
 import click
 
-from forensix.casestore import CaseError, CaseStore
-from forensix.cli.console import UserError, console
+from forensix.cli.caseopen import open_case, open_case_to_log
+from forensix.cli.console import console
 
 CSV_COLUMNS = ("evidence", "volume_offset", "fs_type", "path", "name", "inode", "deleted", "size",
                "md5", "sha1", "sha256", "mtime", "atime", "ctime", "crtime", "container",
@@ -24,10 +24,7 @@ CSV_COLUMNS = ("evidence", "volume_offset", "fs_type", "path", "name", "inode", 
               help="Write to this file instead of standard output.")
 def command(case: Path, fmt: str, output: Path | None) -> None:
     """Export every file record of CASE (JSONL fields are documented in the README)."""
-    try:
-        store = CaseStore.open(case)
-    except CaseError as exc:
-        raise UserError(str(exc)) from None
+    store = open_case(case) if output is None else open_case_to_log(case)
     try:
         records = store.export_records()
         if output is None:
@@ -35,7 +32,10 @@ def command(case: Path, fmt: str, output: Path | None) -> None:
         else:
             with open(output, "w", encoding="utf-8", newline="") as out:
                 count = _write(records, fmt, out)
-            store.log_action("export made", format=fmt, output=str(output.resolve()), records=count)
+            if store.read_only:
+                console.warning(f"{case}: the case folder is read-only; this export is not logged in the case")
+            else:
+                store.log_action("export made", format=fmt, output=str(output.resolve()), records=count)
             console.info(f"{count} records written to {output}")
     finally:
         store.close()

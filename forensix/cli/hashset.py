@@ -11,14 +11,15 @@ from pathlib import Path
 import click
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
-from forensix.cli.console import UserError, console
+from forensix.cli.console import CommandGroup, UserError, console
 from forensix.hashsets import KINDS, SCHEMES, HashSet, HashSetError, import_hashset, list_hashsets, open_library_set
+from forensix.wording import plural
 
 PROGRESS_FROM = 8 << 20
 """Files smaller than this import too fast for a progress bar to help."""
 
 
-@click.group("hashset")
+@click.group("hashset", cls=CommandGroup)
 def command() -> None:
     """Import, list and inspect known-file hash sets (VICS, NSRL, hashdeep, md5sum)."""
 
@@ -46,8 +47,8 @@ def import_cmd(file: Path, name: str | None, kind: str | None, scheme: str) -> N
     for warning in hs.warnings:
         console.warning(warning)
     _show(hs)
-    console.info(f"imported {hs.entries} entries as {hs.name!r}"
-                 + (f", {hs.rejected} rejected" if hs.rejected else ""))
+    console.info(f"imported {plural(hs.entries, 'entry', 'entries')} as {hs.name!r}"
+                 + (f", {hs.rejected:,} rejected" if hs.rejected else ""))
 
 
 @command.command("list")
@@ -57,7 +58,7 @@ def list_cmd() -> None:
     if not sets:
         console.info("no hash sets imported (use 'forensix hashset import FILE')")
     for hs in sets:
-        console.info(f"{hs.name}  {hs.kind}  {hs.fmt}  {hs.entries} entries  imported {hs.imported_at}")
+        console.info(f"{hs.name}  {hs.kind}  {hs.fmt}  {plural(hs.entries, 'entry', 'entries')}  imported {hs.imported_at}")
 
 
 @command.command("info")
@@ -75,14 +76,14 @@ def info_cmd(name: str) -> None:
 
 def _show(hs: HashSet) -> None:
     counts = hs.manifest.get("category_counts", {})
-    categories = ", ".join(f"{c} ({hs.scheme.label(c) or 'no label'}{'' if hs.scheme.alerts(c) else ', no alert'}): {n}"
+    categories = ", ".join(f"{c} ({hs.scheme.label(c) or 'no label'}{'' if hs.scheme.alerts(c) else ', no alert'}): {n:,}"
                            for c, n in counts.items())
     console.table(f"hash set {hs.name}", [
         ("kind", hs.kind),
         ("format", hs.fmt),
-        ("entries", str(hs.entries)),
-        ("rejected", str(hs.rejected)),
-        ("digests", ", ".join(f"{algo} {n}" for algo, n in hs.algorithms.items())),
+        ("entries", f"{hs.entries:,}"),
+        ("rejected", f"{hs.rejected:,}"),
+        ("digests", ", ".join(f"{algo} {n:,}" for algo, n in hs.algorithms.items())),
         ("categories", f"{categories} [scheme {hs.scheme.name}]" if categories else "none"),
         ("source", hs.source_path),
         ("source sha256", hs.source_sha256),

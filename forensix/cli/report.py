@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
-from forensix.casestore import CaseError, CaseStore
+from forensix.cli.caseopen import open_case_to_log
 from forensix.cli.console import UserError, console
 from forensix.report import ReportOptions, generate_report
 
@@ -17,18 +18,32 @@ from forensix.report import ReportOptions, generate_report
 @click.option("--show-thumbnails", is_flag=True,
               help="Embed small thumbnails of ordinary pictures (never of known material).")
 @click.option("--all-files", is_flag=True, help="List known-good files in the appendix too.")
-def command(case: Path, output: Path | None, show_thumbnails: bool, all_files: bool) -> None:
+@click.option("--device-timezone", metavar="ZONE",
+              help="Time zone the seized device's clock was set to (e.g. Europe/London): times that file"
+                   " systems such as FAT store as device local time are then also given in UTC.")
+def command(case: Path, output: Path | None, show_thumbnails: bool, all_files: bool,
+            device_timezone: str | None) -> None:
     """Write the evidence report of CASE: one HTML file that opens offline and prints to A4/Letter."""
-    try:
-        store = CaseStore.open(case)
-    except CaseError as exc:
-        raise UserError(str(exc)) from None
+    if device_timezone:
+        try:
+            ZoneInfo(device_timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise UserError(f"--device-timezone {device_timezone}: not a time zone name"
+                            " (such as Europe/London or America/New_York)") from None
     output = output or case / "REPORT.html"
     if not output.parent.is_dir():
         raise UserError(f"{output.parent}: no such folder")
+    store = open_case_to_log(case)
     try:
-        result = generate_report(store, output, ReportOptions(all_files=all_files, show_thumbnails=show_thumbnails))
+        if store.read_only:
+            if output.resolve().parent.is_relative_to(case.resolve()):
+                raise UserError(f"{case}: the case folder is read-only; write the report elsewhere with -o FILE")
+            console.warning(f"{case}: the case folder is read-only, so this report is not recorded in its"
+                            " action log and `forensix verify` cannot vouch for it")
+        options = ReportOptions(all_files=all_files, show_thumbnails=show_thumbnails, device_timezone=device_timezone)
+        result = generate_report(store, output, options)
     finally:
         store.close()
     console.info(f"report {result.report_id} written to {result.path}")
-    console.info(f"SHA-256 {result.sha256} (in {result.sidecar.name} and the case log)")
+    console.info(f"SHA-256 {result.sha256} (in {result.sidecar.name}"
+                 + (")" if store.read_only else " and the case log)"))

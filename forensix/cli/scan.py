@@ -20,7 +20,7 @@ from forensix.engine.setup import PluginSpec, ScanSetup, configure
 from forensix.engine.units import EvidenceRef
 from forensix.evidence import EvidenceError, EvidenceSource, not_a_disk_image, open_evidence
 from forensix.integrity import MediaReadError, hash_media, record_media_hashes
-from forensix.pluginhost import NO_AUTOLOAD_ENV, get_plugin_host
+from forensix.pluginhost import NO_AUTOLOAD_ENV, PluginHost
 from forensix.scanconfig import ScanConfig
 from forensix.versions import library_versions
 from forensix.volumes import find_filesystems
@@ -86,12 +86,16 @@ def command(evidence: tuple[str, ...], case_dir: Path, hashsets: tuple[str, ...]
         if source.is_folder and case_dir.resolve().is_relative_to(source.path):
             raise UserError(f"the case folder {case_dir} is inside the evidence folder {source.path};"
                             " put it elsewhere so the scan does not examine its own output")
+    # plugin names and hash sets are checked before the case folder exists: a typo leaves no empty case behind
+    spec = PluginSpec(tuple(str(p) for p in plugins_dirs), enable, disable,
+                      os.environ.get(NO_AUTOLOAD_ENV, "") in ("", "0"))
+    host = spec.host()
+    opened = _open_hashsets(hashsets, case_dir.resolve())
     case_dir.mkdir(parents=True, exist_ok=True)
     try:
         with case_lock(case_dir, "scan"):
-            _scan(sources, case_dir, hashsets, exhibits, options, media_hash, workers, file_timeout, rescan,
-                  no_progress, PluginSpec(tuple(str(p) for p in plugins_dirs), enable, disable,
-                                          os.environ.get(NO_AUTOLOAD_ENV, "") in ("", "0")))
+            _scan(sources, case_dir, host, opened, hashsets, exhibits, options, media_hash, workers, file_timeout,
+                  rescan, no_progress, spec)
     except CaseBusy as exc:
         raise UserError(str(exc)) from None
     finally:
@@ -99,18 +103,16 @@ def command(evidence: tuple[str, ...], case_dir: Path, hashsets: tuple[str, ...]
             source.close()
 
 
-def _scan(sources: list[EvidenceSource], case_dir: Path, hashsets: tuple[str, ...], exhibits: tuple[str, ...],
-          options: tuple[str, ...], media_hash: str, workers: int | None, file_timeout: float, rescan: bool,
-          no_progress: bool, plugins: PluginSpec) -> None:
+def _scan(sources: list[EvidenceSource], case_dir: Path, host: PluginHost, opened: list, hashsets: tuple[str, ...],
+          exhibits: tuple[str, ...], options: tuple[str, ...], media_hash: str, workers: int | None,
+          file_timeout: float, rescan: bool, no_progress: bool, plugins: PluginSpec) -> None:
     try:
         store = CaseStore.open(case_dir, create=True)
     except CaseError as exc:
         raise UserError(str(exc)) from None
-    host = plugins.host()
     for failure in host.failures:
         console.warning(f"plugin {failure.plugin} not loaded: {failure.error}")
     config = ScanConfig(case_dir=case_dir.resolve(), store=store, hashsets=hashsets, options=parse_options(options))
-    opened = _open_hashsets(hashsets, config)
     setup = ScanSetup(str(case_dir.resolve()), plugins, tuple(str(hs.path) for hs in opened),
                       tuple(sorted(config.options.items())), file_timeout)
     plugin_versions = {i.name: i.version for i in host.info()}
@@ -229,7 +231,7 @@ def _open(path: str) -> EvidenceSource:
     return source
 
 
-def _open_hashsets(specs: tuple[str, ...], config: ScanConfig) -> list:
+def _open_hashsets(specs: tuple[str, ...], case_dir: Path) -> list:
     """Open (importing a file on first use) every set: a mistyped name is a user error (exit 2),
     not a silent scan without it; the workers get the index folders."""
     if not specs:
@@ -239,7 +241,7 @@ def _open_hashsets(specs: tuple[str, ...], config: ScanConfig) -> list:
     opened = []
     for spec in specs:
         try:
-            hs = open_hashset(spec, config.case_dir)
+            hs = open_hashset(spec, case_dir)
         except HashSetError as exc:
             raise UserError(str(exc)) from None
         opened.append(hs)

@@ -185,13 +185,16 @@ class HashSet:
         """The ``hash_matches`` item for entry ``pid``."""
         code = int(np.frombuffer(self._pread("meta.cat", 2, pid * 2), layout.CATEGORY)[0])
         category = self.categories[code] if code != layout.NO_CATEGORY else None
-        return {
+        match = {
             "set": self.name,
             "kind": self.kind,
             "category": category,
             "alert": bool(self._alert_by_code[min(code, len(self.categories))]),
             "media_id": self.text(pid, "media_id"),
         }
+        if category is not None:  # a category means nothing without the scheme that reads it
+            match["scheme"] = self.scheme.name
+        return match
 
     def text(self, pid: int, field: str) -> str | None:
         """One text field of entry ``pid`` (``media_id``, ``name``, ``extra``); None when empty."""

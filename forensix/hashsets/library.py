@@ -1,8 +1,9 @@
 """Where indexes live, how a file becomes one, and how a scan finds a set by name or path.
 
-Imported sets go to the library ``$FORENSIX_HOME/hashsets/<name>/``; a set
-given to a scan as a file is imported on the fly into ``CASE_DIR/hashsets/``
-under its source SHA-256, so a second run of the same case reuses it. An index
+Imported sets go to the library ``$FORENSIX_HOME/hashsets/<name>/``
+(``~/.local/share/forensix`` by default); a set given to a scan as a file is
+imported on the fly into the same library under its source SHA-256, so every
+later scan of any case reuses it. An index
 is built in a temporary directory beside its destination and renamed into
 place only when complete: an interrupted import leaves nothing behind.
 """
@@ -28,6 +29,9 @@ Progress = Callable[[int, int], None]
 """``progress(done, total)`` in the reader's units (bytes, or rows for SQLite)."""
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+BY_SHA256 = "_by-sha256"
+"""Library folder of the sets given to scans by path, one index per source SHA-256;
+a set name cannot start with ``_``, so it never meets an imported set's folder."""
 
 
 def library_dir() -> Path:
@@ -138,11 +142,15 @@ def open_library_set(name: str, library: Path | None = None) -> HashSet:
     return HashSet(path)
 
 
-def open_hashset(spec: str, case_dir: Path, progress: Progress | None = None) -> HashSet:
+def open_hashset(spec: str, case_dir: Path | None = None, progress: Progress | None = None) -> HashSet:
     """Open a set for a scan: the name of an imported set, or a path to any supported file.
 
-    A file is imported into ``case_dir/hashsets/<sha256>`` on first use and
-    reused afterwards, so the case keeps the exact index its results came from.
+    A file is imported on first use into the one per-user library, keyed by its
+    SHA-256 (``<library>/_by-sha256/<sha256>``), and reused by every later case:
+    an NSRL-size index is built once per examiner, not once per case folder. The
+    case records the set's name, SHA-256 and entry count, which is what ties a hit
+    to the exact list. A case made by an earlier forensix may hold its own index
+    (``case_dir/hashsets/<sha256>``); that one is kept in use.
     """
     path = Path(spec).expanduser()
     if _NAME.fullmatch(spec) and (library_dir() / spec / layout.MANIFEST).is_file():
@@ -152,10 +160,13 @@ def open_hashset(spec: str, case_dir: Path, progress: Progress | None = None) ->
     if not path.is_file():
         raise HashSetError(f"hash set {spec!r} is neither an imported set (see 'forensix hashset list') nor a file")
     sha256 = file_sha256(path)
-    cached = Path(case_dir) / "hashsets" / sha256
-    if (cached / layout.MANIFEST).is_file():
-        try:
-            return HashSet(cached)
-        except HashSetError:  # built by an older forensix (index layout): same source, built again
-            pass
-    return build_index(path, cached, name=path.name, source_sha256=sha256, progress=progress, replace=True)
+    candidates = [library_dir() / BY_SHA256 / sha256]
+    if case_dir is not None:
+        candidates.insert(0, Path(case_dir) / "hashsets" / sha256)
+    for cached in candidates:
+        if (cached / layout.MANIFEST).is_file():
+            try:
+                return HashSet(cached)
+            except HashSetError:  # built by an older forensix (index layout): same source, built again
+                pass
+    return build_index(path, candidates[-1], name=path.name, source_sha256=sha256, progress=progress, replace=True)

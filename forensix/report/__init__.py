@@ -11,11 +11,13 @@ from typing import Any
 
 from forensix import __version__
 from forensix.casestore import CaseStore, utc_now
-from forensix.custody import REPORT_ACTION, write_sidecar
+from forensix.custody import REPORT_ACTION, case_relative, write_sidecar
 from forensix.pluginhost import PluginHost, get_plugin_host
-from forensix.report.context import APPENDIX_CHUNK, APPENDIX_OPEN, ContextBuilder, ReportOptions
+from forensix.report.alerts import scheme_descriptions
+from forensix.report.context import APPENDIX_CHUNK, ContextBuilder, ReportOptions
 from forensix.report.extensions import apply_column_filters, plugin_filters, plugin_sections
 from forensix.report.render import environment, render_to_file
+from forensix.report.times import TIME_FIELDS
 from forensix.report.thumbnails import Thumbnailer, evidence_paths
 
 __all__ = ["ReportOptions", "ReportResult", "generate_report"]
@@ -31,7 +33,9 @@ class ReportResult:
 
 def generate_report(store: CaseStore, output: Path, options: ReportOptions = ReportOptions(),
                     host: PluginHost | None = None) -> ReportResult:
-    """Write the report, its ``.sha256`` file, and log both in the case."""
+    """Write the report and its ``.sha256`` file, each all or nothing, and log both
+    in the case (the path relative to the case folder when inside it); a case
+    opened read-only gets a report that its log does not record."""
     output = output.resolve()
     builder = ContextBuilder(store, options)
     host = host if host is not None else get_plugin_host()
@@ -44,26 +48,31 @@ def generate_report(store: CaseStore, output: Path, options: ReportOptions = Rep
     apply_column_filters(sections, {**builtin, **filters}, execution_log)
     report_id = str(uuid.uuid4())
     last = builder.actions[-1] if builder.actions else None
-    appendix_rows = builder.appendix_count()
     log_head = f"{last['seq']}:{last['hash']}" if last else ""
+    alert_index, alert_groups = builder.alerts()
+    hashsets = builder.hashsets_used()
     context: dict[str, Any] = {
         "report_id": report_id, "sidecar_name": output.name + ".sha256", "generated_at": utc_now(), "tool_version": __version__,
-        "host": platform.node(), "log_head": log_head, "options": options,
-        "cover": builder.cover(), "summary": builder.summary(), "alerts": builder.alerts(),
+        "host": platform.node(), "log_head": log_head, "options": options, "logged": not store.read_only,
+        "cover": builder.cover(), "scan_status": builder.scan_status(), "summary": builder.summary(),
+        "alert_index": alert_index, "alert_groups": alert_groups, "quiet_matches": builder.quiet_matches(),
+        "alert_time_fields": [(f, label) for f, label in TIME_FIELDS if any(f in c["time_by_field"] for c in alert_index)],
         "disguised": builder.disguised(), "photos": builder.photos(), "network": builder.network(),
         "integrity": builder.integrity(), "action_log": builder.action_log(), "warnings": builder.warnings(),
-        "appendix": builder.appendix(), "appendix_rows": appendix_rows, "appendix_chunk": APPENDIX_CHUNK,
-        "appendix_open": appendix_rows <= APPENDIX_OPEN, "plugin_sections": sections, "execution_log": execution_log,
+        "appendix": builder.appendix(), "appendix_rows": builder.appendix_count(), "appendix_chunk": APPENDIX_CHUNK,
+        "plugin_sections": sections, "execution_log": execution_log,
         "method": _method(host, builder.last_scan()),
-        "libraries": builder.last_scan().get("libraries") or {}, "hashsets": [dict(r) for r in store.db.execute(
-            "SELECT * FROM hashsets ORDER BY name")],
+        "libraries": builder.last_scan().get("libraries") or {}, "hashsets": hashsets,
+        "schemes": scheme_descriptions(s for h in hashsets for s in h["schemes"]),
     }
     if options.show_thumbnails:
         _add_thumbnails(store, context)
     sha256 = render_to_file(environment(filters), context, output)
     sidecar = write_sidecar(output, sha256)
-    store.log_action(REPORT_ACTION, path=str(output), sha256=sha256, report_id=report_id, log_head=log_head,
-                     all_files=options.all_files, show_thumbnails=options.show_thumbnails)
+    if not store.read_only:
+        store.log_action(REPORT_ACTION, path=case_relative(store.case_dir, output), sha256=sha256,
+                         report_id=report_id, log_head=log_head, all_files=options.all_files,
+                         show_thumbnails=options.show_thumbnails, device_timezone=options.device_timezone)
     return ReportResult(output, sha256, report_id, sidecar)
 
 
@@ -80,10 +89,12 @@ def _method(host: PluginHost, scan: dict[str, Any]) -> list[dict[str, str]]:
 
 
 def _add_thumbnails(store: CaseStore, context: dict[str, Any]) -> None:
-    alert_hashes = {a["sha256"] for a in context["alerts"]}
+    alert_hashes = {g["sha256"] for g in context["alert_groups"]}
     thumbs = Thumbnailer(evidence_paths(store.evidence()), alert_hashes)
     try:
-        for item in context["photos"] + context["disguised"]:
+        for photo in context["photos"]:
+            photo["thumb"] = thumbs.data_uri(photo["first"])
+        for item in context["disguised"]:
             item["thumb"] = thumbs.data_uri(item)
     finally:
         thumbs.close()

@@ -3,42 +3,36 @@
 The templates only lay this out; every figure here is one query on the case
 database, so a report can be reproduced and each number traced to its rows.
 Values stay raw strings: escaping is the template's job (autoescape is on).
+The alerts are laid out by :mod:`forensix.report.alerts`, photos and network
+identifiers by :mod:`forensix.report.leads`, times by :mod:`forensix.report.times`.
 """
 from __future__ import annotations
 
-import json
 import sqlite3
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass
 from itertools import groupby, islice
 from typing import Any, Iterator
 
 from forensix.casestore import CaseStore
-from forensix.custody import verify_chain
+from forensix.custody import read_log, verify_chain
 from forensix.integrity import ALGORITHMS, compare_stored
+from forensix.report import alerts, leads
+from forensix.report.actionlog import describe
+from forensix.report.leads import json_or_empty as _json
+from forensix.report.times import TimeFormatter
 
 APPENDIX_CHUNK = 1000
-"""Rows per ``<details>`` block: a directory of 100,000 files stays openable."""
-APPENDIX_OPEN = 2000
-"""Up to this many rows the appendix blocks are open, so a small case prints whole."""
-FILES_PER_IDENTIFIER = 50
-"""Files listed under one network identifier; the rest are counted."""
+"""Rows per folder table: a directory of 100,000 files is a run of tables, each one laid out quickly."""
 SHOWN_WARNINGS = 500
-NETWORK_KINDS = ("ipv4", "ipv6", "email", "url")
-_TIMES = ("mtime", "atime", "ctime", "crtime")
 
 
 @dataclass(frozen=True, slots=True)
 class ReportOptions:
     all_files: bool = False
     show_thumbnails: bool = False
-
-
-def _json(text: str | None) -> Any:
-    try:
-        return json.loads(text) if text else {}
-    except ValueError:
-        return {}
+    device_timezone: str | None = None
+    """The zone the seized device's clock was set to; device local times are then also given in UTC."""
 
 
 class ContextBuilder:
@@ -49,18 +43,23 @@ class ContextBuilder:
         self.store = store
         self.db = store.db
         self.options = options
-        self.actions = store.actions()
+        self.actions, self.log_damage = read_log(store.db)
         self.labels = {r["id"]: (r["exhibit"] or r["label"]) for r in store.evidence()}
+        self.times = TimeFormatter(options.device_timezone)
+        self.hashsets = {r["name"]: dict(r) for r in self.db.execute("SELECT * FROM hashsets ORDER BY name")}
 
     # -- provenance of one file ----------------------------------------------
     def copy(self, row: sqlite3.Row) -> dict[str, Any]:
         record = _json(row["record"])
+        fs_type = row["fs_type"]
+        first_time = next((record.get(t) for t in ("mtime", "crtime", "ctime", "atime") if record.get(t)), None)
         return {
-            "exhibit": self.labels.get(row["evidence_id"], "?"), "volume_offset": row["volume_offset"],
+            "exhibit": self.labels.get(row["evidence_id"], "?"), "evidence_id": row["evidence_id"],
+            "volume_offset": row["volume_offset"], "fs_type": fs_type,
             "inode": row["inode"], "path": row["path"], "deleted": bool(row["deleted"]), "size": row["size"],
             "sha256": row["sha256"], "md5": row["md5"], "container": row["container"],
-            "times": {t: record.get(t) for t in _TIMES}, "record": record,
-            "alert": bool(row["alert"]), "file_id": row["id"],
+            "time_by_field": self.times.times(record, fs_type), "time_basis": self.times.basis(fs_type, first_time),
+            "record": record, "alert": bool(row["alert"]), "file_id": row["id"],
         }
 
     # -- cover ------------------------------------------------------------------
@@ -72,6 +71,19 @@ class ContextBuilder:
                 "scan_started": starts[0] if starts else None, "scan_finished": ends[-1] if ends else None,
                 "scans": len(starts)}
 
+    def scan_status(self) -> dict[str, Any]:
+        """Per exhibit, whether its scan completed: ``state`` is ``complete``,
+        ``incomplete`` (with ``files_done`` of ``files_total``) or ``not scanned``.
+
+        The cover's status line and the INCOMPLETE banner are drawn from this.
+        Until the scan engine records completion per evidence item, an exhibit in
+        the case counts as complete; a case with no exhibit says nothing was scanned.
+        """
+        exhibits = [{"exhibit": label, "state": "complete", "files_done": None, "files_total": None}
+                    for label in self.labels.values()]
+        return {"exhibits": exhibits, "scanned": bool(exhibits),
+                "complete": bool(exhibits) and all(e["state"] == "complete" for e in exhibits)}
+
     def last_scan(self) -> dict[str, Any]:
         for action in reversed(self.actions):
             if action["action"] == "scan started":
@@ -81,11 +93,6 @@ class ContextBuilder:
     # -- summary ----------------------------------------------------------------
     def summary(self) -> dict[str, Any]:
         count = self.store.count
-        categories = Counter()
-        for row in self.db.execute(
-                "SELECT DISTINCT file_id, json_extract(detail, '$.set') AS hset,"
-                " json_extract(detail, '$.category') AS cat FROM findings WHERE kind='hash_alert'"):
-            categories[(row["hset"] or "?", row["cat"] if row["cat"] is not None else "—")] += 1
         public_ips, documentation_ips = (
             count("SELECT COUNT(DISTINCT value) FROM findings WHERE kind IN ('ipv4','ipv6')"
                   " AND json_extract(detail, '$.scope')=?", scope) for scope in ("public", "documentation"))
@@ -95,7 +102,7 @@ class ContextBuilder:
             "deleted": count("SELECT COUNT(*) FROM files WHERE deleted=1"),
             "alerts": count("SELECT COUNT(*) FROM files WHERE alert=1"),
             "alert_hashes": count("SELECT COUNT(DISTINCT sha256) FROM files WHERE alert=1"),
-            "alert_categories": sorted((s, c, n) for (s, c), n in categories.items()),
+            "alert_categories": alerts.category_counts(self.db),
             "known_good": count("SELECT COUNT(*) FROM files WHERE known_good=1"),
             "disguised": count("SELECT COUNT(*) FROM files WHERE json_extract(record, '$.extension_mismatch')=1"),
             "gps_photos": count("SELECT COUNT(DISTINCT file_id) FROM findings WHERE kind='gps'"),
@@ -107,24 +114,12 @@ class ContextBuilder:
         }
 
     # -- findings ---------------------------------------------------------------
-    def alerts(self) -> list[dict[str, Any]]:
-        """One entry per distinct content (SHA-256), with every copy of it."""
-        hashsets = {r["name"]: dict(r) for r in self.db.execute("SELECT * FROM hashsets")}
-        rows = self.db.execute("SELECT * FROM files WHERE sha256 IN (SELECT sha256 FROM files WHERE alert=1)"
-                               " ORDER BY sha256, evidence_id, volume_offset, path")
-        out = []
-        for sha256, group in groupby(rows, key=lambda r: r["sha256"]):
-            copies = [self.copy(r) for r in group]
-            matches = {}
-            for c in copies:
-                for m in c["record"].get("hash_matches") or []:
-                    if m.get("alert"):
-                        key = (m.get("set"), m.get("category"), m.get("media_id"))
-                        matches[key] = {**m, "hashset": hashsets.get(m.get("set"), {})}
-            out.append({"sha256": sha256, "md5": copies[0]["md5"], "size": copies[0]["size"],
-                        "matches": list(matches.values()), "copies": copies})
-        out.sort(key=lambda a: (min(str(m.get("category")) for m in a["matches"]) if a["matches"] else "", a["sha256"]))
-        return out
+    def alerts(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """``(index, groups)``: see :func:`forensix.report.alerts.alert_groups`."""
+        return alerts.alert_groups(self.db, self.copy)
+
+    def quiet_matches(self) -> dict[str, Any]:
+        return alerts.quiet_matches(self.db, self.labels)
 
     def disguised(self) -> list[dict[str, Any]]:
         rows = self.db.execute("SELECT * FROM files WHERE json_extract(record, '$.extension_mismatch')=1"
@@ -132,41 +127,15 @@ class ContextBuilder:
         return [self.copy(r) for r in rows]
 
     def photos(self) -> list[dict[str, Any]]:
-        """Pictures with EXIF, the ones with GPS first."""
-        rows = self.db.execute("SELECT * FROM files WHERE json_extract(record, '$.exif') IS NOT NULL"
-                               " ORDER BY evidence_id, volume_offset, path")
-        out = []
-        for row in rows:
-            item = self.copy(row)
-            exif = item["record"].get("exif") or {}
-            if not isinstance(exif, dict):
-                continue
-            item["exif"] = exif
-            lat, lon = exif.get("gps_latitude"), exif.get("gps_longitude")
-            item["gps"] = _gps(lat, lon)
-            out.append(item)
-        out.sort(key=lambda p: p["gps"] is None)
-        return out
+        return leads.photos(self.db, self.copy)
 
     def network(self) -> list[dict[str, Any]]:
-        """Identifiers grouped by value: public addresses first, then the rest."""
-        rows = self.db.execute(
-            "SELECT f.kind, f.value, f.detail, files.* FROM findings f JOIN files ON files.id=f.file_id"
-            f" WHERE f.kind IN ({','.join('?' * len(NETWORK_KINDS))}) ORDER BY f.kind, f.value,"
-            " files.evidence_id, files.path", NETWORK_KINDS)
-        groups: dict[tuple[str, str], dict[str, Any]] = {}
-        for row in rows:
-            detail = _json(row["detail"])
-            group = groups.setdefault((row["kind"], row["value"]), {
-                "kind": row["kind"], "value": row["value"], "scope": detail.get("scope"),
-                "count": 0, "files": [], "file_count": 0})
-            group["count"] += int(detail.get("count") or 1)
-            group["file_count"] += 1
-            if len(group["files"]) < FILES_PER_IDENTIFIER:
-                group["files"].append({"exhibit": self.labels.get(row["evidence_id"], "?"), "path": row["path"],
-                                       "offset": detail.get("first_offset"), "deleted": bool(row["deleted"])})
-        return sorted(groups.values(), key=lambda g: (g["scope"] != "public", NETWORK_KINDS.index(g["kind"]),
-                                                      g["value"]))
+        return leads.network(self.db, self.labels)
+
+    def hashsets_used(self) -> list[dict[str, Any]]:
+        """The sets the case used, each with the schemes its categories were read with."""
+        schemes = alerts.schemes_used(self.db)
+        return [{**h, "schemes": schemes.get(name, [])} for name, h in self.hashsets.items()]
 
     # -- integrity and custody ----------------------------------------------------
     def integrity(self) -> list[dict[str, Any]]:
@@ -193,8 +162,10 @@ class ContextBuilder:
         return out
 
     def action_log(self) -> dict[str, Any]:
-        return {"entries": [dict(a) for a in self.actions],
-                "problems": [str(p) for p in verify_chain(self.actions)]}
+        """Every entry in plain words (the table) and in full (the appendix)."""
+        entries = [{**a, "summary": describe(a["action"], a["details"])} for a in self.actions]
+        problems = self.log_damage + verify_chain(self.actions)
+        return {"entries": entries, "problems": [str(p) for p in problems]}
 
     def warnings(self) -> dict[str, Any]:
         scan = list(islice(self.db.execute(
@@ -210,35 +181,36 @@ class ContextBuilder:
         return {"items": [dict(r) for r in scan] + files}
 
     # -- appendix ---------------------------------------------------------------------
+    def _appendix_where(self) -> str:
+        """Alerts are in the alert index already; known-good files only with ``--all-files``."""
+        return "WHERE alert=0" + ("" if self.options.all_files else " AND known_good=0")
+
     def appendix_count(self) -> int:
-        return self.store.count("SELECT COUNT(*) FROM files" + ("" if self.options.all_files else " WHERE known_good=0"))
+        return self.store.count(f"SELECT COUNT(*) FROM files {self._appendix_where()}")
 
     def appendix(self) -> Iterator[dict[str, Any]]:
-        """Blocks of at most APPENDIX_CHUNK rows, one directory per block."""
-        where = "" if self.options.all_files else "WHERE known_good=0"
+        """Blocks of at most APPENDIX_CHUNK rows, one directory per block, each with
+        the basis of its times (UTC or the device's local time) in its heading."""
         # rtrim(path, <path without '/'>) strips the file name: the directory sorts as one block
         rows = self.db.execute(
-            "SELECT id, evidence_id, volume_offset, path, deleted, size, md5, sha256, alert, known_good,"
+            "SELECT id, evidence_id, volume_offset, fs_type, path, deleted, size, md5, sha256, known_good,"
             " json_extract(record, '$.mtime') AS mtime, json_extract(record, '$.extension_mismatch') AS mismatch,"
             " rtrim(path, replace(path, '/', '')) AS dir"
-            f" FROM files {where} ORDER BY evidence_id, volume_offset, dir, path")
+            f" FROM files {self._appendix_where()} ORDER BY evidence_id, volume_offset, dir, path")
         for (evidence_id, offset, directory), group in groupby(
                 rows, key=lambda r: (r["evidence_id"], r["volume_offset"], r["dir"])):
             part = 0
             while chunk := list(islice(group, APPENDIX_CHUNK)):
                 part += 1
+                basis = self.times.basis(chunk[0]["fs_type"], next((r["mtime"] for r in chunk if r["mtime"]), None))
                 yield {"exhibit": self.labels.get(evidence_id, "?"), "volume_offset": offset,
-                       "directory": directory or "/", "part": part, "rows": chunk}
+                       "directory": directory or "/", "part": part, "time_basis": basis,
+                       "rows": [self._appendix_row(r, basis) for r in chunk]}
 
-
-def _gps(lat: Any, lon: Any) -> dict[str, str] | None:
-    """Coordinates as text and as links written out as text (the report fetches nothing)."""
-    try:
-        lat, lon = float(lat), float(lon)
-    except (TypeError, ValueError):
-        return None
-    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        return None
-    text = f"{lat:.6f},{lon:.6f}"
-    return {"text": text, "geo": f"geo:{text}",
-            "osm": f"https://www.openstreetmap.org/?mlat={lat:.6f}&mlon={lon:.6f}#map=17/{lat:.6f}/{lon:.6f}"}
+    def _appendix_row(self, row: sqlite3.Row, basis: str) -> dict[str, Any]:
+        mtime = self.times.show(row["mtime"], row["fs_type"])
+        own = self.times.basis(row["fs_type"], row["mtime"])
+        return {"name": row["path"].rsplit("/", 1)[-1], "deleted": bool(row["deleted"]), "size": row["size"],
+                "mismatch": bool(row["mismatch"]), "known_good": bool(row["known_good"]),
+                "mtime": f"{mtime} ({own})" if mtime and own != basis else mtime,
+                "md5": row["md5"], "sha256": row["sha256"]}

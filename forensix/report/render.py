@@ -13,6 +13,8 @@ import jinja2
 from markupsafe import Markup
 
 import report_templates
+from forensix.atomicfile import atomic_writer
+from forensix.wording import plural
 
 TEMPLATE = "report.html.j2"
 _VISIBLE_CATEGORIES = ("Cc", "Cf", "Zl", "Zp", "Co", "Cs")
@@ -58,6 +60,17 @@ def filesize(value: Any) -> str:
     return f"{n:,} bytes"
 
 
+def number(value: Any) -> str:
+    """A count or an offset with thousands separators (``1,048,576``); ``—`` for none."""
+    return "—" if value is None else f"{int(value):,}"
+
+
+def moment(value: Any) -> str:
+    """A UTC time stamp of forensix's own (``2026-11-22T12:57:42.063150Z``) to the
+    second, for reading: ``2026-11-22 12:57:42``. The full value is in the log appendix."""
+    return "" if not value else str(value).replace("T", " ").rstrip("Z").split(".")[0]
+
+
 def pretty_json(text: str) -> str:
     """An action's details as indented JSON (a value that is not JSON is shown as is)."""
     try:
@@ -68,6 +81,7 @@ def pretty_json(text: str) -> str:
 
 BUILTIN_FILTERS: dict[str, Callable[..., Any]] = {
     "printable": printable, "css_string": css_string, "filesize": filesize, "pretty_json": pretty_json,
+    "number": number, "plural": plural, "moment": moment,
 }
 
 
@@ -84,9 +98,10 @@ def environment(extra_filters: dict[str, Callable[..., Any]] | None = None) -> j
 
 
 def render_to_file(env: jinja2.Environment, context: dict[str, Any], output: Path) -> str:
-    """Stream the report into ``output``; returns the SHA-256 of the bytes written."""
+    """Stream the report into ``output`` (all or nothing: an earlier report there
+    survives a failure half way); returns the SHA-256 of the bytes written."""
     digest = hashlib.sha256()
-    with open(output, "wb") as out:
+    with atomic_writer(output) as out:
         for piece in env.get_template(TEMPLATE).generate(**context):
             data = piece.encode("utf-8")
             digest.update(data)

@@ -204,3 +204,39 @@ def test_folder_evidence_never_opens_fifos_or_follows_links(cli, tmp_path):
     result = cli("scan", folder, "--case", tmp_path / "case", "--no-progress")
     assert "special file" in result.stderr and "symbolic link to /etc/passwd, listed, not read" in result.stderr
     assert [r["name"] for r in export_records(tmp_path / "case")] == ["real.txt"]
+
+
+def test_console_never_cuts_a_sha256_and_counts_in_words(cli, tmp_path):
+    """On an 80-column terminal (CliRunner's), the tables grow rather than cut a hash."""
+    import hashlib
+    import re
+
+    folder = tmp_path / "evidence"
+    folder.mkdir()
+    (folder / "a.txt").write_text("x")
+    case = tmp_path / "case"
+    cli("scan", folder, "--case", case, "--no-progress")
+    shown = cli("case", "show", case).output
+    sha256 = re.search(r"SHA-256\s+│\s+([0-9a-f]+)", shown).group(1)
+    assert len(sha256) == 64 and "…" not in shown
+    listed = tmp_path / "one.md5"
+    listed.write_text(f"{hashlib.md5(b'x').hexdigest()}  a.txt\n")
+    out = cli("hashset", "import", listed, "--name", "one").output
+    assert "imported 1 entry as 'one'" in out and "1 entries" not in out
+    info = cli("hashset", "info", "one").output
+    assert hashlib.sha256(listed.read_bytes()).hexdigest() in info and "…" not in info
+    assert "one  known-bad  plain  1 entry  imported" in cli("hashset", "list").output
+
+
+@pytest.mark.parametrize("argv", [[], ["case"], ["hashset"]])
+def test_command_lists_are_not_cut_off(cli, argv):
+    out = cli(*argv, "--help").output
+    commands = out[out.index("Commands:"):]
+    assert "..." not in commands
+
+
+def test_case_init_options_explain_themselves(cli):
+    out = cli("case", "init", "--help").output
+    for option in ("--case-number", "--examiner", "--agency", "--title"):
+        line = next(line for line in out.splitlines() if line.strip().startswith(option))
+        assert len(line.split(maxsplit=2)) == 3, line  # option, metavar, help text

@@ -6,7 +6,9 @@ import re
 from pathlib import Path
 
 from forensix import hookspecs
-from forensix.pluginhost import get_plugin_host
+import pytest
+
+from forensix.pluginhost import PluginSelectionError, get_plugin_host
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -34,8 +36,22 @@ def test_disable_and_enable(tmp_path):
     host = get_plugin_host(load_entrypoints=False, disable=["exif"], enable=["keywords"])
     names = {name for name, _ in host.plugins()}
     assert "exif" not in names and "keywords" in names
-    host = get_plugin_host(load_entrypoints=False, disable=["nosuch"], enable=["nosuch2"])
-    assert {f.plugin for f in host.failures} == {"nosuch", "nosuch2"}
+    with pytest.raises(PluginSelectionError, match="nosuch2"):
+        get_plugin_host(load_entrypoints=False, enable=["nosuch2"])
+    with pytest.raises(PluginSelectionError, match="nosuch"):
+        get_plugin_host(load_entrypoints=False, disable=["nosuch"])
+
+
+@pytest.mark.parametrize("switch, name", [("--enable-plugin", "keyword"), ("--disable-plugin", "exfi")])
+def test_a_misspelt_plugin_name_is_a_user_error_and_scans_nothing(cli, tmp_path, switch, name):
+    folder = tmp_path / "usb"
+    folder.mkdir()
+    (folder / "a.txt").write_text("x")
+    case = tmp_path / "case"
+    result = cli("scan", folder, "--case", case, "--no-progress", switch, name, expect=2)
+    assert f"{switch} {name}: no" in result.stderr and "Traceback" not in result.output
+    assert not case.exists()
+    assert cli("plugins", switch, name, expect=2).exit_code == 2
 
 
 def test_plugins_command_lists_versions_hooks_and_failures(cli, tmp_path):

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from forensix.demo.build import DEFAULT_SEED, build_demo
-from helpers import export_records, run_cli
+from helpers import export_records, report_sections, run_cli
 
 TEST_FILES = 300
 """Ordinary files in the test build: enough for several E01 segments and directories."""
@@ -36,3 +36,11 @@ def demo_case(demo) -> Path:
 @pytest.fixture(scope="session")
 def records(demo_case) -> list[dict]:
     return export_records(demo_case)
+
+
+@pytest.fixture(scope="session")
+def demo_report(demo_case, tmp_path_factory) -> dict[str, str]:
+    """The demo case's report, as its sections' HTML by id."""
+    report = tmp_path_factory.mktemp("demo-report") / "report.html"
+    run_cli("report", demo_case, "-o", report)
+    return report_sections(report.read_text(encoding="utf-8"))

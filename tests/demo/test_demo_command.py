@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 import json
-import re
 
 import pytest
 
-from helpers import run_cli
+from helpers import report_sections, run_cli
 from test_answer_keys import key
 
 FILES = 30
@@ -20,16 +19,10 @@ def demo_dir(tmp_path_factory):
     return directory
 
 
-def _sections(html: str) -> dict[str, str]:
-    """Report text by numbered heading ('2. Known-material alerts' -> '2')."""
-    parts = re.split(r"<h2[^>]*>", html)[1:]
-    return {p.split(".", 1)[0]: p for p in parts if p[:1].isdigit()}
-
-
 def test_report_shows_every_planted_item_in_its_section(demo_dir):
     answers = json.loads((demo_dir / "answers.json").read_text())
-    sections = _sections((demo_dir / "report.html").read_text(encoding="utf-8"))
-    alerts, disguised, photos, identifiers = (sections[n] for n in ("2", "3", "4", "5"))
+    sections = report_sections((demo_dir / "report.html").read_text(encoding="utf-8"))
+    alerts, disguised, photos, identifiers = (sections[n] for n in ("alert-index", "disguised", "photos", "network"))
     for item in answers["items"]:
         if item["role"] == "known-material":
             where = item["path"] or f"{item['container']}/{item['member']}"

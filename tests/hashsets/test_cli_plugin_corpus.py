@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from helpers import run_cli
 
-from forensix.hashsets import HashSetError, open_hashset
+from forensix.hashsets import HashSetError, build_index, list_hashsets, open_hashset
 from forensix.records import Digests
 from forensix.scanconfig import ScanConfig
 
@@ -42,17 +42,47 @@ def test_cli_import_list_info(tmp_path, home):
     assert "unknown hash set format" in run_cli("hashset", "import", bad, expect=2).output
 
 
-def test_open_by_name_and_by_path_cached_in_case(tmp_path, home):
+def test_a_set_given_by_path_is_indexed_once_in_the_library_not_in_each_case(tmp_path, home):
     src = _md5sum(tmp_path, b"one")
     run_cli("hashset", "import", src, "--name", "lib")
     assert open_hashset("lib", tmp_path / "case").name == "lib"
     first = open_hashset(str(src), tmp_path / "case")
-    assert first.path.parent == tmp_path / "case" / "hashsets" and first.path.name == first.source_sha256
+    assert first.path == home / "hashsets" / "_by-sha256" / hashlib.sha256(src.read_bytes()).hexdigest()
+    assert not (tmp_path / "case").exists()
     stamp = (first.path / "manifest.json").stat().st_mtime_ns
-    assert open_hashset(str(src), tmp_path / "case").path == first.path
+    assert open_hashset(str(src), tmp_path / "other-case").path == first.path
     assert (first.path / "manifest.json").stat().st_mtime_ns == stamp  # not imported again
+    assert [hs.name for hs in list_hashsets()] == ["lib"]  # the keyed indexes are not named sets
     with pytest.raises(HashSetError, match="neither an imported set"):
         open_hashset("missing-set", tmp_path / "case")
+
+
+def test_a_case_from_an_earlier_forensix_keeps_its_own_index(tmp_path, home):
+    src = _md5sum(tmp_path, b"one")
+    sha256 = hashlib.sha256(src.read_bytes()).hexdigest()
+    old = build_index(src, tmp_path / "case" / "hashsets" / sha256, name=src.name, source_sha256=sha256)
+    assert open_hashset(str(src), tmp_path / "case").path == old.path
+    assert not (home / "hashsets" / "_by-sha256").exists()
+
+
+def test_a_scan_with_a_set_file_leaves_no_index_in_the_case(tmp_path, home):
+    folder = tmp_path / "usb"
+    folder.mkdir()
+    (folder / "a.txt").write_bytes(b"one")
+    run_cli("scan", folder, "--case", tmp_path / "case", "--hashset", _md5sum(tmp_path, b"one"), "--no-progress")
+    assert not (tmp_path / "case" / "hashsets").exists()
+    assert len(list((home / "hashsets" / "_by-sha256").iterdir())) == 1
+
+
+def test_a_garbage_hash_set_leaves_no_case_behind(tmp_path, home):
+    folder = tmp_path / "usb"
+    folder.mkdir()
+    (folder / "a.txt").write_bytes(b"one")
+    garbage = tmp_path / "garbage.txt"
+    garbage.write_bytes(b"\x00\x01 not a hash set \xff\n" * 40)
+    result = run_cli("scan", folder, "--case", tmp_path / "case", "--hashset", garbage, "--no-progress", expect=2)
+    assert "garbage.txt" in result.stderr
+    assert not (tmp_path / "case").exists()
 
 
 class _Store:

@@ -33,7 +33,7 @@ def test_vics2_media_messy(tmp_path):
     hs = build(tmp_path, "v.json", json.dumps(doc))
     assert (hs.fmt, hs.kind, hs.entries, hs.rejected) == ("vics", "known-bad", 2, 0)
     assert hs.lookup(sha256=SHA256_A) == [{"set": "v.json", "kind": "known-bad", "category": "2",
-                                           "alert": True, "media_id": "7"}]
+                                           "alert": True, "media_id": "7", "scheme": "vic-us"}]
     assert hs.lookup(md5=MD5_A, sha1=SHA1_A, sha256=SHA256_A) == hs.lookup(sha1=SHA1_A)  # one entry, once
     assert hs.lookup(md5=MD5_B)[0]["alert"] is False  # Category 0: non-pertinent
     pid = int(hs.match_many("md5", bytes.fromhex(MD5_A))[1][0])

@@ -55,7 +55,16 @@ def requested_urls(netlog: Path) -> list[str]:
 
 
 def print_pdf(report: Path, pdf: Path, tmp: Path) -> None:
-    chromium(tmp, "--no-pdf-header-footer", f"--print-to-pdf={pdf}", report.as_uri())
+    chromium(tmp, "--no-pdf-header-footer", f"--print-to-pdf={pdf}", report.as_uri(), timeout=600)
+
+
+def pdf_text(pdf: Path) -> tuple[list[str], str]:
+    """The pages of a printed report (layout kept), and all its text with every
+    space and line break removed: a name or a hash wrapped over two lines of a
+    table cell is still found whole in it."""
+    pages = pdf_pages(pdf)
+    raw = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    return pages, "".join(raw.split())
 
 
 def pdf_pages(pdf: Path) -> list[str]:
