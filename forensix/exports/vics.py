@@ -36,16 +36,14 @@ def write(store: CaseStore, out: IO[str], options: ExportOptions) -> dict[str, i
     pictures = UNKNOWN_PICTURES in options.include
     spool = sqlite3.connect("")  # a private temporary database on disk, gone when closed
     try:
-        spool.execute("CREATE TABLE copies(content TEXT NOT NULL, seq INTEGER NOT NULL, media_id INTEGER,"
-                      " copy TEXT NOT NULL)")
-        records = 0
+        spool.execute("CREATE TABLE copies(content TEXT NOT NULL, seq INTEGER NOT NULL, copy TEXT NOT NULL)")
+        records = last_id = 0
         for record in store.export_records():
+            last_id = max([last_id, *filter(None, map(_numeric_id, record.get("hash_matches") or ()))])
             copy = _copy(record, options, pictures)
             if copy is not None:
-                spool.execute("INSERT INTO copies VALUES(?,?,?,?)",
-                              (copy["content"], records, _numeric_id(copy["match"]), json.dumps(copy)))
+                spool.execute("INSERT INTO copies VALUES(?,?,?)", (copy["content"], records, json.dumps(copy)))
                 records += 1
-        last_id = spool.execute("SELECT coalesce(max(media_id), 0) FROM copies").fetchone()[0]
         rows = spool.execute("SELECT content, copy FROM copies ORDER BY content, seq")
         out.write(json.dumps({"@odata.context": CONTEXT})[:-1] + ', "value": [')
         media = 0
@@ -112,7 +110,7 @@ def _media(number: int, copies: list[dict[str, Any]]) -> dict[str, Any]:
 
 def _media_id(match: Mapping[str, Any] | None, spare: int) -> int | str:
     """The set's media ID, so the content keeps the identity it has in the list it
-    came from; else a number above every such ID in this export."""
+    came from; else a number above every media ID the case's matches name."""
     media_id = match.get("media_id") if match else None
     if media_id:
         return _numeric_id(match) or media_id
