@@ -65,6 +65,12 @@ class _Ids:
         name = json.dumps([kind, *parts], ensure_ascii=False, default=str)
         return f"kb:{kind}-{uuid.uuid5(self.namespace, name)}"
 
+    @staticmethod
+    def part(kind: str, owner: str) -> str:
+        """A node that belongs to ``owner`` (its facets, hashes) shares its UUID:
+        unique by its kind, and one UUID to compute per file instead of seven."""
+        return f"kb:{kind}-{owner[owner.index('-') + 1:]}"
+
 
 class _Graph:
     """A JSON-LD document written node by node."""
@@ -107,7 +113,7 @@ def _time(text: str) -> dict[str, str]:
 
 
 def _hashes(ids: _Ids, owner: str, digests: Mapping[str, Any]) -> list[dict[str, Any]]:
-    return [{"@id": ids("Hash", owner, algo), "@type": "uco-types:Hash",
+    return [{"@id": ids.part(f"Hash-{algo}", owner), "@type": "uco-types:Hash",
              "uco-types:hashMethod": HASH_NAMES[algo],
              "uco-types:hashValue": {"@type": "xsd:hexBinary", "@value": str(value).lower()}}
             for algo, value in digests.items() if value]
@@ -116,7 +122,7 @@ def _hashes(ids: _Ids, owner: str, digests: Mapping[str, Any]) -> list[dict[str,
 def _file(ids: _Ids, ref: str, path: str | None, digests: Mapping[str, Any], size: int | None = None,
           **extra: Any) -> dict[str, Any]:
     """A File observable with its path, size and digests: evidence, hash sets, reports, exports."""
-    file_facet: dict[str, Any] = {"@id": ids("FileFacet", ref), "@type": "uco-observable:FileFacet"}
+    file_facet: dict[str, Any] = {"@id": ids.part("FileFacet", ref), "@type": "uco-observable:FileFacet"}
     if path:
         file_facet["uco-observable:fileName"] = PurePosixPath(path).name or path
         file_facet["uco-observable:filePath"] = path
@@ -125,7 +131,7 @@ def _file(ids: _Ids, ref: str, path: str | None, digests: Mapping[str, Any], siz
     facets = [file_facet]
     hashes = _hashes(ids, ref, digests)
     if hashes:
-        facets.append({"@id": ids("ContentDataFacet", ref), "@type": "uco-observable:ContentDataFacet",
+        facets.append({"@id": ids.part("ContentDataFacet", ref), "@type": "uco-observable:ContentDataFacet",
                        "uco-observable:hash": hashes})
     return {"@id": ref, "@type": "uco-observable:File", **extra, "uco-core:hasFacet": facets}
 
@@ -154,6 +160,7 @@ def write(store: CaseStore, out: IO[str], options: ExportOptions) -> dict[str, i
                             f"{details.get('kind')} hash set, {details.get('format')} format, "
                             f"{details.get('entries')} entries"}))
     set_ids = {name: ids("HashSet", name, sha) for name, sha in sets}
+    set_sha256 = dict(sets)  # name -> SHA-256 of the set the records were matched with (the last loaded)
 
     found = _FoundFiles({row["label"]: path for path, row in evidence.items()})
     count = 0
@@ -163,12 +170,14 @@ def write(store: CaseStore, out: IO[str], options: ExportOptions) -> dict[str, i
         graph.node(_record_file(ids, file_id, record, options.zone))
         evidence_path = found.add(record.get("evidence"), file_id)
         if evidence_path is not None:
-            graph.node(_relationship(ids, file_id, evidence_ids[evidence_path], "Contained_Within",
-                                     f"volume at byte offset {record.get('volume_offset')}"))
+            graph.node(_relationship(ids.part("Relationship", file_id), file_id, evidence_ids[evidence_path],
+                                     "Contained_Within", f"volume at byte offset {record.get('volume_offset')}"))
         for match in record.get("hash_matches") or ():
             target = set_ids.get(match.get("set"))
             if target is not None:
-                graph.node(_relationship(ids, file_id, target, "Found_In_Hash_Set", _match_words(match, target)))
+                words = _match_words(match, set_sha256[match["set"]])
+                graph.node(_relationship(ids("Relationship", file_id, target, words), file_id, target,
+                                         "Found_In_Hash_Set", words))
         count += 1
 
     action_ids = []
@@ -268,7 +277,7 @@ def _last_scans(log: list[_LogEntry], evidence: Mapping[str, Any]) -> dict[str, 
 
 
 def _record_file(ids: _Ids, file_id: str, record: Mapping[str, Any], zone: DeviceZone) -> dict[str, Any]:
-    facet: dict[str, Any] = {"@id": ids("FileFacet", file_id), "@type": "uco-observable:FileFacet",
+    facet: dict[str, Any] = {"@id": ids.part("FileFacet", file_id), "@type": "uco-observable:FileFacet",
                              "uco-observable:fileName": record.get("name") or "",
                              "uco-observable:filePath": record.get("path") or "",
                              "uco-observable:isDirectory": False,
@@ -279,7 +288,7 @@ def _record_file(ids: _Ids, file_id: str, record: Mapping[str, Any], zone: Devic
         text = zone.iso(record, field)
         if text:
             facet[f"uco-observable:{prop}"] = _time(text)
-    content: dict[str, Any] = {"@id": ids("ContentDataFacet", file_id), "@type": "uco-observable:ContentDataFacet"}
+    content: dict[str, Any] = {"@id": ids.part("ContentDataFacet", file_id), "@type": "uco-observable:ContentDataFacet"}
     hashes = _hashes(ids, file_id, {algo: record.get(algo) for algo in HASH_NAMES})
     if hashes:
         content["uco-observable:hash"] = hashes
@@ -291,16 +300,16 @@ def _record_file(ids: _Ids, file_id: str, record: Mapping[str, Any], zone: Devic
     return node
 
 
-def _relationship(ids: _Ids, source: str, target: str, kind: str, description: str) -> dict[str, Any]:
-    return {"@id": ids("Relationship", source, target, kind, description),
+def _relationship(ref: str, source: str, target: str, kind: str, description: str) -> dict[str, Any]:
+    return {"@id": ref,
             "@type": "uco-observable:ObservableRelationship",
             "uco-core:source": [_ref(source)], "uco-core:target": [_ref(target)],
             "uco-core:kindOfRelationship": kind, "uco-core:isDirectional": True,
             "uco-core:description": description}
 
 
-def _match_words(match: Mapping[str, Any], target: str) -> str:
-    words = [f"{match.get('kind')} match in hash set {match.get('set')}"]
+def _match_words(match: Mapping[str, Any], sha256: str) -> str:
+    words = [f"{match.get('kind')} match in hash set {match.get('set')} (SHA-256 {sha256})"]
     if match.get("category") is not None:
         words.append(f"category {match['category']}")
     if match.get("media_id"):

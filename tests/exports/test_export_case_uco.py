@@ -100,7 +100,7 @@ def test_actions_hash_set_matches_and_provenance(exported, corpus_records):
     for rel in matches:
         target = sets[rel["uco-core:target"][0]["@id"]]
         assert target["uco-core:name"] in rel["uco-core:description"]
-        assert len(_sha256(target)) == 64
+        assert len(_sha256(target)) == 64 and _sha256(target) in rel["uco-core:description"]
     exhibits = {p["case-investigation:exhibitNumber"] for p in _nodes(graph, "case-investigation:ProvenanceRecord")}
     assert exhibits == {"JS/1", "ext4_suspect.raw"}
 
