@@ -160,7 +160,7 @@ def write(store: CaseStore, out: IO[str], options: ExportOptions) -> dict[str, i
                             f"{details.get('kind')} hash set, {details.get('format')} format, "
                             f"{details.get('entries')} entries"}))
     set_ids = {name: ids("HashSet", name, sha) for name, sha in sets}
-    set_sha256 = dict(sets)  # name -> SHA-256 of the set the records were matched with (the last loaded)
+    set_sha256 = {name: sha for name, sha in sets}  # name -> SHA-256 of the set the records were matched with (the last loaded)
 
     found = _FoundFiles({row["label"]: path for path, row in evidence.items()})
     count = 0
