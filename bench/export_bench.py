@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import subprocess
 import sys
 import tempfile
 import time
@@ -22,7 +21,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from scan_bench import CHILD  # noqa: E402  (bench/ is the script's folder, on sys.path)
+from scan_bench import run_forensix  # noqa: E402  (bench/ is the script's folder, on sys.path)
 
 FORMATS = ("jsonl", "csv", "case", "dfxml", "bodyfile", "vics")
 
@@ -57,15 +56,7 @@ def build_case(case: Path, files: int) -> float:
 def export(case: Path, fmt: str, out: Path) -> tuple[float, float]:
     """(wall seconds, peak RSS in MB) of one export in its own process."""
     extra = ["--include", "unknown-pictures"] if fmt == "vics" else []
-    args = [sys.executable, "-c", CHILD.format(launcher=str(ROOT / "forensix.py")), "export", str(case),
-            "--format", fmt, "-o", str(out), *extra]
-    started = time.perf_counter()
-    proc = subprocess.run(args, capture_output=True, text=True)
-    wall = time.perf_counter() - started
-    if proc.returncode != 0:
-        sys.exit(f"export {fmt} failed ({proc.returncode}): {proc.stderr[-2000:]}")
-    peak_kb = int(next(line.split()[1] for line in proc.stderr.splitlines() if line.startswith("PEAK_RSS_KB")))
-    return wall, peak_kb / 1024
+    return run_forensix("export", str(case), "--format", fmt, "-o", str(out), *extra)
 
 
 def main() -> None:

@@ -38,17 +38,23 @@ def _iso(text: str) -> datetime:
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def scan(images: list[str], case: Path, hashsets: list[str]) -> dict[str, float]:
-    args = [sys.executable, "-c", CHILD.format(launcher=str(ROOT / "forensix.py")), "scan", *images,
-            "--case", str(case), "--no-progress"]
-    for h in hashsets:
-        args += ["--hashset", h]
+def run_forensix(*args: str) -> tuple[float, float]:
+    """Run one forensix command in its own process: (wall seconds, peak RSS in MB)."""
     started = time.perf_counter()
-    proc = subprocess.run(args, capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-c", CHILD.format(launcher=str(ROOT / "forensix.py")), *args],
+                          capture_output=True, text=True)
     wall = time.perf_counter() - started
     if proc.returncode != 0:
-        sys.exit(f"scan failed ({proc.returncode}): {proc.stderr[-2000:]}")
+        sys.exit(f"{args[0]} failed ({proc.returncode}): {proc.stderr[-2000:]}")
     peak_kb = int(next(line.split()[1] for line in proc.stderr.splitlines() if line.startswith("PEAK_RSS_KB")))
+    return wall, peak_kb / 1024
+
+
+def scan(images: list[str], case: Path, hashsets: list[str]) -> dict[str, float]:
+    args = ["scan", *images, "--case", str(case), "--no-progress"]
+    for h in hashsets:
+        args += ["--hashset", h]
+    wall, peak_mb = run_forensix(*args)
     db = sqlite3.connect(case / "case.sqlite")
     files, nbytes = db.execute("SELECT COUNT(*), COALESCE(SUM(size), 0) FROM files WHERE container IS NULL").fetchone()
     log = {action: at for action, at in db.execute("SELECT action, at FROM actions ORDER BY seq")}
@@ -57,7 +63,7 @@ def scan(images: list[str], case: Path, hashsets: list[str]) -> dict[str, float]
     media = sum(json.loads(d).get("size", 0) for (d,) in db.execute(
         "SELECT details FROM actions WHERE action='evidence added'"))
     return {"files": files, "bytes": nbytes, "media_bytes": media, "wall_s": wall, "scan_s": walk,
-            "media_hash_passes": len(hashing), "peak_rss_mb": peak_kb / 1024}
+            "media_hash_passes": len(hashing), "peak_rss_mb": peak_mb}
 
 
 def main() -> None:
