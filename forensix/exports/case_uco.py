@@ -137,67 +137,93 @@ def _file(ids: _Ids, ref: str, path: str | None, digests: Mapping[str, Any], siz
 
 
 def write(store: CaseStore, out: IO[str], options: ExportOptions) -> dict[str, int]:
-    info = store.info()
-    ids = _Ids(f"{info.get('created_at')}|{info.get('case_number')}")
-    log = [_LogEntry(row) for row in store.actions()]
-    evidence = {row["path"]: row for row in store.evidence()}
-    evidence_ids = {path: ids("Evidence", path) for path in evidence}
-    graph = _Graph(out, f"urn:forensix:{ids.namespace}:")
-
-    for node in _agents(ids, log):
-        graph.node(node)
-    for path, row in evidence.items():
-        graph.node(_file(ids, evidence_ids[path], path, {a: row[a] for a in HASH_NAMES}, row["size"],
-                         **{"uco-core:name": row["label"]}))
-        graph.node({"@id": ids("ProvenanceRecord", path), "@type": "case-investigation:ProvenanceRecord",
-                    "case-investigation:exhibitNumber": row["exhibit"] or row["label"],
-                    "uco-core:description": row["description"] or f"evidence {row['label']}",
-                    "uco-core:object": [_ref(evidence_ids[path])]})
-    sets = _hashsets(store, log)
-    for key, details in sets.items():
-        graph.node(_file(ids, ids("HashSet", *key), details.get("source_path"), {"sha256": key[1]},
-                         **{"uco-core:name": key[0], "uco-core:description":
-                            f"{details.get('kind')} hash set, {details.get('format')} format, "
-                            f"{details.get('entries')} entries"}))
-    set_ids = {name: ids("HashSet", name, sha) for name, sha in sets}
-    set_sha256 = {name: sha for name, sha in sets}  # name -> SHA-256 of the set the records were matched with (the last loaded)
-
-    found = _FoundFiles({row["label"]: path for path, row in evidence.items()})
-    count = 0
-    for record in store.export_records():
-        file_id = ids("File", record.get("evidence"), record.get("volume_offset"), record.get("inode"),
-                      record.get("path"))
-        graph.node(_record_file(ids, file_id, record, options.zone))
-        evidence_path = found.add(record.get("evidence"), file_id)
-        if evidence_path is not None:
-            graph.node(_relationship(ids.part("Relationship", file_id), file_id, evidence_ids[evidence_path],
-                                     "Contained_Within", f"volume at byte offset {record.get('volume_offset')}"))
-        for match in record.get("hash_matches") or ():
-            target = set_ids.get(match.get("set"))
-            if target is not None:
-                words = _match_words(match, set_sha256[match["set"]])
-                graph.node(_relationship(ids("Relationship", file_id, target, words), file_id, target,
-                                         "Found_In_Hash_Set", words))
-        count += 1
-
-    action_ids = []
-    last_scan = _last_scans(log, evidence)
-    for entry in log:
-        action_id = ids("InvestigativeAction", entry.seq, entry.hash)
-        action_ids.append(action_id)
-        node, made = _action(ids, entry, evidence_ids, set_ids)
-        for output in made:
-            graph.node(output)
-        scanned = [path for path, seq in last_scan.items() if seq == entry.seq]
-        results = itertools.chain((o["@id"] for o in made), found.files(scanned))
-        graph.node_listing(node, "uco-action:result", results)
-    found.close()
-    graph.node({"@id": ids("Investigation"), "@type": "case-investigation:Investigation",
-                "uco-core:name": info.get("case_number") or store.case_dir.name,
-                "case-investigation:focus": info.get("agency") or "triage of seized evidence",
-                "uco-core:object": [_ref(a) for a in action_ids] + [_ref(e) for e in evidence_ids.values()]})
-    graph.close()
+    export = _Export(store, out, options)
+    try:
+        export.context()
+        count = export.files()
+        export.actions()
+    finally:
+        export.found.close()
+    export.graph.close()
     return {"records": count}
+
+
+class _Export:
+    """One CASE export: the context nodes, then the files as they stream, then the
+    actions (the scans' results read back from the spool)."""
+
+    def __init__(self, store: CaseStore, out: IO[str], options: ExportOptions) -> None:
+        self.store, self.zone = store, options.zone
+        self.info = store.info()
+        self.ids = _Ids(f"{self.info.get('created_at')}|{self.info.get('case_number')}")
+        self.log = [_LogEntry(row) for row in store.actions()]
+        self.evidence = {row["path"]: row for row in store.evidence()}
+        self.evidence_ids = {path: self.ids("Evidence", path) for path in self.evidence}
+        self.sets = _hashsets(store, self.log)
+        self.set_ids = {name: self.ids("HashSet", name, sha) for name, sha in self.sets}
+        self.set_sha256 = {name: sha for name, sha in self.sets}
+        """By name, the set the records were matched with: the last one loaded under that name."""
+        self.found = _FoundFiles({row["label"]: path for path, row in self.evidence.items()})
+        self.graph = _Graph(out, f"urn:forensix:{self.ids.namespace}:")
+
+    def context(self) -> None:
+        """Examiners, tool versions, evidence items with their provenance, hash sets."""
+        ids = self.ids
+        for node in _agents(ids, self.log):
+            self.graph.node(node)
+        for path, row in self.evidence.items():
+            self.graph.node(_file(ids, self.evidence_ids[path], path, {a: row[a] for a in HASH_NAMES}, row["size"],
+                                  **{"uco-core:name": row["label"]}))
+            self.graph.node({"@id": ids("ProvenanceRecord", path), "@type": "case-investigation:ProvenanceRecord",
+                             "case-investigation:exhibitNumber": row["exhibit"] or row["label"],
+                             "uco-core:description": row["description"] or f"evidence {row['label']}",
+                             "uco-core:object": [_ref(self.evidence_ids[path])]})
+        for key, details in self.sets.items():
+            self.graph.node(_file(ids, ids("HashSet", *key), details.get("source_path"), {"sha256": key[1]},
+                                  **{"uco-core:name": key[0], "uco-core:description":
+                                     f"{details.get('kind')} hash set, {details.get('format')} format, "
+                                     f"{details.get('entries')} entries"}))
+
+    def files(self) -> int:
+        """One File per record, with its evidence and hash-set relationships."""
+        count = 0
+        for record in self.store.export_records():
+            file_id = self.ids("File", record.get("evidence"), record.get("volume_offset"), record.get("inode"),
+                               record.get("path"))
+            self.graph.node(_record_file(self.ids, file_id, record, self.zone))
+            evidence_path = self.found.add(record.get("evidence"), file_id)
+            if evidence_path is not None:
+                self.graph.node(_relationship(self.ids.part("Relationship", file_id), file_id,
+                                              self.evidence_ids[evidence_path], "Contained_Within",
+                                              f"volume at byte offset {record.get('volume_offset')}"))
+            for match in record.get("hash_matches") or ():
+                target = self.set_ids.get(match.get("set"))
+                if target is not None:
+                    words = _match_words(match, self.set_sha256[match["set"]])
+                    self.graph.node(_relationship(self.ids("Relationship", file_id, target, words), file_id, target,
+                                                  "Found_In_Hash_Set", words))
+            count += 1
+        return count
+
+    def actions(self) -> None:
+        """One InvestigativeAction per log entry, then the Investigation that holds them."""
+        action_ids = []
+        last_scan = _last_scans(self.log, self.evidence)
+        for entry in self.log:
+            node, made = _action(self.ids, entry, self.evidence_ids, self.set_ids)
+            action_ids.append(node["@id"])
+            for output in made:
+                self.graph.node(output)
+            scanned = [path for path, seq in last_scan.items() if seq == entry.seq]
+            results = itertools.chain((o["@id"] for o in made), self.found.files(scanned))
+            self.graph.node_listing(node, "uco-action:result", results)
+        investigation = {"@id": self.ids("Investigation"), "@type": "case-investigation:Investigation",
+                         "uco-core:name": self.info.get("case_number") or self.store.case_dir.name,
+                         "uco-core:object": [_ref(a) for a in action_ids]
+                         + [_ref(e) for e in self.evidence_ids.values()]}
+        if self.info.get("agency"):
+            investigation["uco-core:description"] = f"{self.info['agency']}"
+        self.graph.node(investigation)
 
 
 class _LogEntry:
