@@ -131,6 +131,14 @@ def measure(label: str, args: list[str], cwd: Path | None = None) -> Run:
     return Run(label, seconds, sum(cpu.values()), peak[0] / 1024, proc.returncode)
 
 
+def run_forensix(*args: str) -> tuple[float, float]:
+    """One forensix command in its own process: (wall seconds, peak RSS of its tree in MB)."""
+    run = measure(args[0], [sys.executable, str(ROOT / "forensix.py"), *args])
+    if run.code != 0:
+        sys.exit(f"forensix {args[0]} failed ({run.code})")
+    return run.seconds, run.peak_rss_mb
+
+
 def forensix(image: Path, work: Path, *extra: str) -> list[str]:
     case = work / f"case-{time.monotonic_ns()}"
     return [sys.executable, str(ROOT / "forensix.py"), "scan", str(image), "--case", str(case), "--no-progress",

@@ -1,8 +1,6 @@
-"""The CLI as a user meets it: exit codes, one-line errors, the launchers, export formats."""
+"""The CLI as a user meets it: exit codes, one-line errors, the launchers (exports: tests/exports)."""
 from __future__ import annotations
 
-import csv
-import io
 import json
 import subprocess
 import sys
@@ -94,32 +92,6 @@ def test_rescanning_the_same_evidence_does_not_duplicate_records(cli, tmp_path, 
     second = export_records(case)
     assert len(first) == len(second) > 0
     assert [r["sha256"] for r in first] == [r["sha256"] for r in second]
-
-
-def test_csv_export_has_every_file_and_defuses_formulas(cli, tmp_path):
-    folder = tmp_path / "evidence"
-    folder.mkdir()
-    (folder / "=HYPERLINK(1).txt").write_text("x")
-    (folder / "plain.txt").write_text("hello")
-    case = tmp_path / "case"
-    cli("scan", folder, "--case", case, "--no-progress")
-    text = cli("export", case, "--format", "csv").stdout
-    rows = list(csv.DictReader(io.StringIO(text)))
-    assert len(rows) == 2
-    names = {r["name"] for r in rows}
-    assert names == {"'=HYPERLINK(1).txt", "plain.txt"}
-    out = tmp_path / "out.jsonl"
-    cli("export", case, "-o", out)
-    assert len(out.read_text().splitlines()) == 2
-
-
-def test_csv_cell_escaping():
-    from forensix.cli.export import _cell
-
-    assert _cell("=1+1") == "'=1+1"
-    assert _cell("@SUM(A1)") == "'@SUM(A1)"
-    assert _cell([{"a": 1}]) == '[{"a": 1}]'
-    assert _cell(None) == ""
 
 
 def test_keywords_example_plugin_finds_terms_across_encodings_and_chunks(cli, tmp_path):

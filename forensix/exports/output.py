@@ -1,0 +1,101 @@
+"""Where an export goes: standard output, or a file written atomically and hashed.
+
+A file export is logged with its SHA-256 so ``verify`` can check it later, like
+a report. It is written to a temporary file beside its destination and renamed
+only once complete, so a kill or a full disk never leaves a truncated file
+under a name the log vouches for, nor destroys an earlier export.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import sys
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Iterator
+
+BUFFER = 1 << 20
+
+
+class _HashingSink(io.RawIOBase):
+    """Bytes on their way to the file, hashed as they pass (no second read)."""
+
+    def __init__(self, file: IO[bytes] | None) -> None:
+        self._file = file
+        self.sha256 = hashlib.sha256()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: bytes) -> int:  # type: ignore[override]
+        if self._file is None:  # abandoned: text still buffered goes nowhere
+            return len(data)
+        self.sha256.update(data)
+        return self._file.write(data)
+
+    def abandon(self) -> None:
+        self._file = None
+
+
+class Written:
+    """The text stream a format writes to, and the file's SHA-256 once closed."""
+
+    def __init__(self, stream: IO[str], sink: _HashingSink) -> None:
+        self.stream = stream
+        self._sink = sink
+        self.sha256 = ""
+
+    def close(self) -> None:
+        self.stream.flush()
+        self.sha256 = self._sink.sha256.hexdigest()
+
+
+@contextmanager
+def atomic_file(path: Path) -> Iterator[Written]:
+    """Write ``path`` through a temporary file in the same folder, renamed when done."""
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    sink = _HashingSink(None)
+    try:
+        with os.fdopen(fd, "wb") as raw:
+            sink = _HashingSink(raw)
+            stream = io.TextIOWrapper(io.BufferedWriter(sink, BUFFER), encoding="utf-8", newline="")
+            written = Written(stream, sink)
+            yield written
+            written.close()
+            raw.flush()
+            os.fsync(raw.fileno())
+        os.chmod(temp, 0o666 & ~_umask())
+        os.replace(temp, path)
+    except BaseException:
+        sink.abandon()
+        try:
+            os.unlink(temp)
+        except OSError:
+            pass
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+@contextmanager
+def standard_output() -> Iterator[IO[str]]:
+    """UTF-8 on standard output whatever the locale, left open for the caller."""
+    stream = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")
+    try:
+        yield stream
+    finally:
+        stream.flush()
+        stream.detach()
+
+
+def case_relative(path: Path, case_dir: Path) -> str:
+    """The path as the log records it: relative to the case folder when inside it,
+    so a copied case still finds its exports; absolute otherwise."""
+    path, case_dir = path.resolve(), case_dir.resolve()
+    return path.relative_to(case_dir).as_posix() if path.is_relative_to(case_dir) else str(path)
