@@ -52,6 +52,8 @@ MAX_SIZE = 512 << 20
 MAX_HITS = 10_000
 """Hits listed per file; the rest are counted in a warning (and in the findings' counts)."""
 MAX_URL_CHARS = 2048
+MIN_RUN = 8
+"""Printable bytes an identifier in binary data must stand among (its own included)."""
 
 _CONTEXT = 256
 """Bytes kept before the unreported region so look-behind checks see real context."""
@@ -79,11 +81,9 @@ _SKIP_MAGIC: tuple[tuple[int, bytes], ...] = (
 # Every pattern starts with a literal (".", ":", "\x00") so the regex engine can
 # jump between candidates; what precedes the literal is checked by looking back.
 # A leading character class or look-behind would be tried at every byte (5x slower).
-_IPV4 = re.compile(
-    rb"\.(?:(?<=(?<![\w.])(\d\d\d)\.)|(?<=(?<![\w.])(\d\d)\.)|(?<=(?<![\w.])(\d)\.))"
-    rb"\d{1,3}\.\d{1,3}\.\d{1,3}(?!\w|\.\d)"
-)
-"""Matched from the first dot; the group that matched in the look-behind is the first octet."""
+_IPV4 = re.compile(rb"\.\d{1,3}\.\d{1,3}\.\d{1,3}(?!\w|\.\d)")
+"""The last three octets, matched from the first dot (a literal start lets the
+regex engine jump from dot to dot); the first octet is found by looking back."""
 _IPV6_TRIGGER = re.compile(rb":(?::|[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{0,4}:)")
 """'::' or three colons close together: every IPv6 address has one at its first
 colon, a time of day (10:05:07) has neither."""
@@ -108,12 +108,12 @@ _NOT_U16_CHAR = re.compile(rb"[^%s]" % _U16_RANGES)
 _UTF16_TRIGGER = re.compile(rb"\x00[%s]\x00[%s]\x00[%s]" % ((_U16_RANGES,) * 3))
 _NOT_ZERO = re.compile(rb"[^\x00]")
 _MIN_RUN_CHARS = 6
-_UTF16LE_ANCHORS = (b".\x00", b":\x00", b"@\x00")
-_UTF16BE_ANCHORS = (b"\x00.", b"\x00:", b"\x00@")
 _HEX = frozenset(b"0123456789ABCDEFabcdef")
+_DIGITS = frozenset(b"0123456789")
 _WORD = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
 _NOT_BEFORE_IPV6 = _WORD | frozenset(b".:")
 _NOT_BEFORE_URL = _WORD | frozenset(b"+.-")
+_NOT_BEFORE_IPV4 = _WORD | frozenset(b".")
 
 _DOCUMENTATION = tuple(ipaddress.ip_network(n) for n in (
     "192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32"))  # RFC 5737, RFC 3849
@@ -151,13 +151,26 @@ def _hit_data(hit: Hit) -> dict[str, Any]:
     return data
 
 
-@functools.lru_cache(maxsize=1 << 16)
+_SPECIAL_FIRST_OCTETS = frozenset({0, 10, 100, 127, 169, 172, 192, 198, 203, *range(224, 256)})
+"""First octets of every IPv4 range with a scope other than public (RFC 6890's
+special-purpose registry, as ``ipaddress`` and this module's tables use it): an
+address starting otherwise is public without asking ``ipaddress``, which costs
+tens of microseconds an address."""
+
+
 def _ipv4(text: bytes) -> tuple[str, str] | None:
-    try:
-        address = ipaddress.IPv4Address(text.decode("ascii"))
-    except ValueError:
+    """The address and its scope, or ``None``: four decimal octets, no leading zeros."""
+    octets = text.split(b".")
+    if len(octets) != 4 or any(len(o) > 1 and o[0] == 48 or int(o) > 255 for o in octets):
         return None
-    return str(address), scope(address)
+    if int(octets[0]) not in _SPECIAL_FIRST_OCTETS:
+        return text.decode("ascii"), "public"
+    return text.decode("ascii"), _special_scope(text)
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _special_scope(text: bytes) -> str:
+    return scope(ipaddress.IPv4Address(text.decode("ascii")))
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -203,19 +216,29 @@ def _bounded(buf: bytes, start: int, not_before: frozenset[int]) -> bool:
 
 def _ipv4_hits(buf: bytes) -> Iterator[tuple[str, str, int, str | None]]:
     for m in _IPV4.finditer(buf):
-        start = m.start(m.lastindex)
-        if (ok := _ipv4(buf[start:m.end()])) is not None:
+        dot = m.start()
+        start = _back(buf, dot, _DIGITS, 4)
+        if 0 < dot - start <= 3 and _bounded(buf, start, _NOT_BEFORE_IPV4) \
+                and (ok := _ipv4(buf[start:m.end()])) is not None:
             yield "ipv4", ok[0], start, ok[1]
 
 
-def _ipv6_hits(buf: bytes) -> Iterator[tuple[str, str, int, str | None]]:
+def _ipv6_hits(buf: bytes, full_only: bool = False) -> Iterator[tuple[str, str, int, str | None]]:
     pos = 0
     while (m := _IPV6_TRIGGER.search(buf, pos)) is not None:
         start = _back(buf, m.start(), _HEX, 5)
         candidate = _IPV6.match(buf, start) if _bounded(buf, start, _NOT_BEFORE_IPV6) else None
-        if candidate is not None and (ok := _ipv6(candidate.group())) is not None:
+        if candidate is not None and (not full_only or _written_in_full(candidate.group())) \
+                and (ok := _ipv6(candidate.group())) is not None:
             yield "ipv6", ok[0], start, ok[1]
         pos = max(m.end(), _IPV6_TOKEN.match(buf, m.start()).end())  # one token, one try
+
+
+def _written_in_full(text: bytes) -> bool:
+    """Eight groups, no '::' (or six and a dotted quad): the only IPv6 form binary data
+    does not produce by chance."""
+    groups = text.split(b":")
+    return b"::" not in text and (len(groups) == 8 or len(groups) == 7 and b"." in groups[-1])
 
 
 def _url_hits(buf: bytes) -> Iterator[tuple[str, str, int, str | None]]:
@@ -242,10 +265,11 @@ def _email_hits(buf: bytes) -> Iterator[tuple[str, str, int, str | None]]:
         at = buf.find(b"@", at + 1)
 
 
-def scan_text(buf: bytes) -> Iterator[tuple[str, str, int, str | None]]:
-    """Yield ``(kind, value, start, scope)`` for every identifier in ASCII bytes."""
+def scan_text(buf: bytes, binary: bool = False) -> Iterator[tuple[str, str, int, str | None]]:
+    """Yield ``(kind, value, start, scope)`` for every identifier in ASCII bytes;
+    ``binary``: IPv6 only when written in full."""
     yield from _ipv4_hits(buf)
-    yield from _ipv6_hits(buf)
+    yield from _ipv6_hits(buf, full_only=binary)
     yield from _url_hits(buf)
     yield from _email_hits(buf)
 
@@ -275,11 +299,8 @@ def _utf16_runs(buf: bytes, big_endian: bool) -> Iterator[tuple[int, bytes]]:
     """Yield ``(offset, ascii_text)`` for each run of UTF-16 text, at either byte parity.
 
     The run's code units start at ``offset``; character ``i`` of the text is at
-    ``offset + 2 * i``. Skipped at once when no '.', ':' or '@' is encoded.
+    ``offset + 2 * i``.
     """
-    anchors = _UTF16BE_ANCHORS if big_endian else _UTF16LE_ANCHORS
-    if not any(a in buf for a in anchors):
-        return
     first = 1 if big_endian else 0
     pos = 0
     while (m := _UTF16_TRIGGER.search(buf, pos)) is not None:
@@ -294,13 +315,69 @@ def _utf16_runs(buf: bytes, big_endian: bool) -> Iterator[tuple[int, bytes]]:
         pos = max(end, zero + 1)
 
 
-def scan(buf: bytes, utf16_big_endian: bool = False) -> Iterator[tuple[int, str, str, str, str | None]]:
-    """Yield ``(start, kind, value, encoding, scope)`` for the ASCII and UTF-16 views of ``buf``."""
-    for kind, value, start, where in scan_text(buf):
-        yield start, kind, value, "ascii", where
+_PRINTABLE = rb"\t\n\r\x20-\x7e"
+_ANCHORS_TO_DOTS = bytes.maketrans(b":@", b"..")
+_TEXT_RUN_ANCHOR = re.compile(rb"\.(?<=[%s]{%d}\.)[%s]{%d}" % (
+    _PRINTABLE, MIN_RUN // 2, _PRINTABLE, MIN_RUN - MIN_RUN // 2 - 1))
+"""In binary data: a '.', ':' or '@' (all turned into '.') inside a printable run
+of at least MIN_RUN bytes. One literal-led regex over one translated copy: the
+regex engine jumps from dot to dot, and random data has few such runs."""
+_RUN_END = re.compile(rb"[%s]*" % _PRINTABLE)
+_CONTROL = bytes(c for c in range(0x20) if c not in b"\t\n\r\f\x1b") + b"\x7f"
+
+
+def _few_controls(sample: bytes) -> bool:
+    return (len(sample) - len(sample.translate(None, _CONTROL))) * 100 <= len(sample)
+
+
+def is_text(head: bytes) -> bool:
+    """Text (ASCII, UTF-8, Latin-1 or UTF-16) judged from the first 4 KiB: no
+    control characters but line breaks and tabs, or (UTF-16) such characters
+    at one byte parity and NULs at the other."""
+    sample = head[:4096]
+    if sample.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    if b"\x00" not in sample:
+        return _few_controls(sample)
+    for parity in (0, 1):
+        zeros, chars = sample[parity::2], sample[1 - parity::2]
+        if zeros.count(0) * 10 >= len(zeros) * 9 and b"\x00" not in chars and _few_controls(chars):
+            return True
+    return False
+
+
+def _text_runs(buf: bytes) -> Iterator[tuple[int, int]]:
+    """``(start, end)`` of each printable run of at least MIN_RUN bytes that holds a '.', ':' or '@'."""
+    end = 0
+    for m in _TEXT_RUN_ANCHOR.finditer(buf.translate(_ANCHORS_TO_DOTS)):
+        if m.start() < end:
+            continue
+        lookback = max(0, m.start() - _MARGIN)
+        start = m.start() - _RUN_END.match(buf[lookback:m.start()][::-1]).end()
+        end = _RUN_END.match(buf, m.start()).end()
+        yield start, end
+
+
+def scan(buf: bytes, utf16_big_endian: bool = False, binary: bool = False
+         ) -> Iterator[tuple[int, str, str, str, str | None]]:
+    """Yield ``(start, kind, value, encoding, scope)`` for the ASCII and UTF-16 views of ``buf``.
+
+    ``binary``: the buffer is not text, so only what stands in a text run counts
+    (printable ASCII runs of MIN_RUN bytes, UTF-16 runs of _MIN_RUN_CHARS
+    characters), and IPv6 only written in full.
+    """
+    if binary:
+        for run_start, run_end in _text_runs(buf):
+            for kind, value, start, where in scan_text(buf[run_start:run_end], binary=True):
+                yield run_start + start, kind, value, "ascii", where
+    else:
+        for kind, value, start, where in scan_text(buf):
+            yield start, kind, value, "ascii", where
+    if b"\x00" not in buf:
+        return
     encoding = "utf-16be" if utf16_big_endian else "utf-16le"
     for run_start, text in _utf16_runs(buf, utf16_big_endian):
-        for kind, value, start, where in scan_text(text):
+        for kind, value, start, where in scan_text(text, binary=binary):
             yield run_start + 2 * start, kind, value, encoding, where
 
 
@@ -309,8 +386,9 @@ class _Analyzer:
 
     key = "identifiers"
 
-    def __init__(self, utf16_big_endian: bool) -> None:
+    def __init__(self, utf16_big_endian: bool, binary: bool) -> None:
         self._big_endian = utf16_big_endian
+        self._binary = binary
         self._buf = b""
         self._buf_start = 0
         self._reported_to = 0
@@ -342,7 +420,7 @@ class _Analyzer:
         """Record the hits starting in [reported_to, limit), in file order."""
         base, low = self._buf_start, self._reported_to
         found = sorted((base + start, kind, value, encoding, where)
-                       for start, kind, value, encoding, where in scan(self._buf, self._big_endian)
+                       for start, kind, value, encoding, where in scan(self._buf, self._big_endian, self._binary)
                        if low <= base + start < limit)
         for hit in found:
             self._record(hit)
@@ -373,7 +451,7 @@ def worth_scanning(head: bytes) -> bool:
 def forensix_file_analyzer(entry: FileEntry, head: bytes) -> _Analyzer | None:
     if not worth_scanning(head):
         return None
-    return _Analyzer(utf16_big_endian=head.startswith(b"\xfe\xff"))
+    return _Analyzer(utf16_big_endian=head.startswith(b"\xfe\xff"), binary=not is_text(head))
 
 
 @hookimpl
