@@ -87,7 +87,7 @@ class _JpegSegments:
     """
 
     def __init__(self) -> None:
-        self._buf = bytearray()
+        self._buf = b""
         self._pos = 2  # after SOI
         self._done = False
         self.exif: bytes | None = None
@@ -98,7 +98,7 @@ class _JpegSegments:
     def feed(self, chunk: bytes) -> None:
         if self._done:
             return
-        self._buf += chunk
+        self._buf = self._buf + chunk if self._buf else chunk  # the head alone usually suffices: no copy
         self._walk()
         if len(self._buf) >= BUFFER_LIMIT:
             self._done = True

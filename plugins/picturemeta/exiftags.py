@@ -41,7 +41,7 @@ def read(data: bytes, start: int = 0) -> tuple[dict[str, Any], list[str], bytes 
                                                                (ifd0, DNG_CAMERA_SERIAL)) if ifd is not None)),
                   None)
     if exif is not None and MAKER_NOTE in exif.entries:
-        note = makernotes.read(exif, exif.entries[MAKER_NOTE], tiff, out.get("make"), out.get("model"))
+        note = makernotes.read(exif, exif.entry(MAKER_NOTE), tiff, out.get("make"), out.get("model"))
         problems += note.problems
         serial = serial or note.serial
         if note.datetime_original and "datetime_original" not in out:

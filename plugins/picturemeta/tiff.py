@@ -10,7 +10,9 @@ whose values lie outside the data is unreadable, never read.
 """
 from __future__ import annotations
 
+import array
 import struct
+import sys
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -19,6 +21,7 @@ TYPE_SIZES = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4
 _INT_FORMATS = {1: "B", 3: "H", 4: "I", 6: "b", 8: "h", 9: "i", 13: "I", 16: "Q"}
 _TIFF_MAGIC = {b"II*\x00": "<", b"MM\x00*": ">", b"IIRO": "<", b"IIRS": "<", b"MMOR": ">", b"IIU\x00": "<"}
 """TIFF, and the TIFF-based raw headers of Olympus ORF and Panasonic RW2."""
+_SWAP = {"<": sys.byteorder != "little", ">": sys.byteorder != "big"}
 MAX_ENTRIES = 1000
 """Entries read from one IFD: real ones hold a few dozen; the rest of a longer one is damage."""
 
@@ -33,17 +36,32 @@ class Entry:
 
 @dataclass(slots=True)
 class Ifd:
-    """One image file directory: its entries by tag, and how to read their values."""
+    """One image file directory: where its entries are, and how to read their values.
+
+    Only the tags are indexed up front (one C-level unpack); an entry is decoded
+    when asked for, since a reader wants a few of the dozens an IFD holds.
+    """
 
     data: bytes
     endian: str
     base: int
     """Where offsets count from (the TIFF header, or a maker note's own origin)."""
-    entries: dict[int, Entry] = field(default_factory=dict)
+    start: int = 0
+    """Position of the first 12-byte entry."""
+    entries: dict[int, int] = field(default_factory=dict)
+    """Tag -> index of its entry (the first, if a tag repeats)."""
     next: int = 0
 
+    def entry(self, tag: int) -> Entry | None:
+        index = self.entries.get(tag)
+        if index is None:
+            return None
+        pos = self.start + 12 * index
+        _, kind, count, value = struct.unpack_from(f"{self.endian}HHII", self.data, pos)
+        return Entry(kind, count, pos + 8 if TYPE_SIZES.get(kind, 0) * count <= 4 else self.base + value)
+
     def raw(self, tag: int) -> bytes | None:
-        entry = self.entries.get(tag)
+        entry = self.entry(tag)
         if entry is None or entry.type not in TYPE_SIZES:
             return None
         size = TYPE_SIZES[entry.type] * entry.count
@@ -56,17 +74,19 @@ class Ifd:
 
     def text(self, tag: int) -> str | None:
         """A string tag, whatever type it was written as (Software as BYTEs is still text)."""
-        raw = self.raw(tag)
-        entry = self.entries.get(tag)
-        if raw is None or entry.type not in (1, 2, 7):
+        entry = self.entry(tag)
+        if entry is None or entry.type not in (1, 2, 7):
             return None
-        return decode_text(raw)
+        raw = self.raw(tag)
+        return decode_text(raw) if raw is not None else None
 
     def ints(self, tag: int) -> list[int] | None:
-        raw, entry = self.raw(tag), self.entries.get(tag)
-        if raw is None or entry.type not in _INT_FORMATS:
+        entry = self.entry(tag)
+        if entry is None or entry.type not in _INT_FORMATS:
             return None
-        return list(struct.unpack(f"{self.endian}{entry.count}{_INT_FORMATS[entry.type]}", raw))
+        raw = self.raw(tag)
+        return list(struct.unpack(f"{self.endian}{entry.count}{_INT_FORMATS[entry.type]}", raw)) \
+            if raw is not None else None
 
     def int(self, tag: int) -> int | None:
         values = self.ints(tag)
@@ -74,8 +94,9 @@ class Ifd:
 
     def rationals(self, tag: int) -> list[Fraction] | None:
         """Rational values; ``None`` when unreadable or when a denominator is zero."""
-        raw, entry = self.raw(tag), self.entries.get(tag)
-        if raw is None:
+        entry = self.entry(tag)
+        raw = self.raw(tag)
+        if entry is None or raw is None:
             return None
         if entry.type in (5, 10):
             pairs = struct.unpack(f"{self.endian}{2 * entry.count}{'I' if entry.type == 5 else 'i'}", raw)
@@ -84,12 +105,6 @@ class Ifd:
             return [Fraction(n, d) for n, d in zip(pairs[::2], pairs[1::2])]
         ints = self.ints(tag)
         return [Fraction(v) for v in ints] if ints is not None else None
-
-    def doubles(self, tag: int) -> list[float] | None:
-        raw, entry = self.raw(tag), self.entries.get(tag)
-        if raw is None or entry.type not in (11, 12):
-            return None
-        return list(struct.unpack(f"{self.endian}{entry.count}{'f' if entry.type == 11 else 'd'}", raw))
 
 
 def decode_text(raw: bytes) -> str | None:
@@ -108,15 +123,13 @@ def read_ifd(data: bytes, position: int, endian: str, base: int) -> Ifd | None:
     if position < 0 or position + 2 > len(data):
         return None
     count = struct.unpack_from(f"{endian}H", data, position)[0]
-    ifd = Ifd(data, endian, base)
-    end = position + 2 + 12 * min(count, MAX_ENTRIES)
-    if end > len(data):
-        end = position + 2 + 12 * ((len(data) - position - 2) // 12)
-    for pos in range(position + 2, end, 12):
-        tag, kind, n = struct.unpack_from(f"{endian}HHI", data, pos)
-        size = TYPE_SIZES.get(kind, 0) * n
-        offset = pos + 8 if size <= 4 else base + struct.unpack_from(f"{endian}I", data, pos + 8)[0]
-        ifd.entries.setdefault(tag, Entry(kind, n, offset))
+    entries = min(count, MAX_ENTRIES, (len(data) - position - 2) // 12)
+    table = array.array("H", data[position + 2:position + 2 + 12 * entries])
+    if _SWAP[endian]:
+        table.byteswap()
+    tags = table[::6]
+    ifd = Ifd(data, endian, base, position + 2, dict(zip(reversed(tags), range(entries - 1, -1, -1))))
+    end = position + 2 + 12 * entries
     if end + 4 <= len(data) and count <= MAX_ENTRIES:
         ifd.next = struct.unpack_from(f"{endian}I", data, end)[0]
     return ifd
