@@ -59,6 +59,8 @@ _CONTEXT = 256
 """Bytes kept before the unreported region so look-behind checks see real context."""
 _MARGIN = 4 * MAX_URL_CHARS + _CONTEXT
 """Held-back bytes: longer than the longest identifier in UTF-16 (two bytes a character)."""
+_SCAN_BLOCK = 4 << 20
+"""Bytes gathered before a scan: a file smaller than this is scanned once, whole."""
 
 _SKIP_MAGIC: tuple[tuple[int, bytes], ...] = (
     (0, b"\xff\xd8\xff"),          # JPEG
@@ -158,12 +160,16 @@ address starting otherwise is public without asking ``ipaddress``, which costs
 tens of microseconds an address."""
 
 
+_OCTET = rb"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
+_DOTTED_QUAD = re.compile(rb"%s(?:\.%s){3}" % (_OCTET, _OCTET))
+"""Four decimal octets, none above 255, no leading zeros (as ``ipaddress`` reads them)."""
+
+
 def _ipv4(text: bytes) -> tuple[str, str] | None:
-    """The address and its scope, or ``None``: four decimal octets, no leading zeros."""
-    octets = text.split(b".")
-    if len(octets) != 4 or any(len(o) > 1 and o[0] == 48 or int(o) > 255 for o in octets):
+    """The address and its scope, or ``None``."""
+    if _DOTTED_QUAD.fullmatch(text) is None:
         return None
-    if int(octets[0]) not in _SPECIAL_FIRST_OCTETS:
+    if int(text[:text.index(b".")]) not in _SPECIAL_FIRST_OCTETS:
         return text.decode("ascii"), "public"
     return text.decode("ascii"), _special_scope(text)
 
@@ -265,13 +271,19 @@ def _email_hits(buf: bytes) -> Iterator[tuple[str, str, int, str | None]]:
         at = buf.find(b"@", at + 1)
 
 
-def scan_text(buf: bytes, binary: bool = False) -> Iterator[tuple[str, str, int, str | None]]:
-    """Yield ``(kind, value, start, scope)`` for every identifier in ASCII bytes;
-    ``binary``: IPv6 only when written in full."""
-    yield from _ipv4_hits(buf)
-    yield from _ipv6_hits(buf, full_only=binary)
-    yield from _url_hits(buf)
-    yield from _email_hits(buf)
+def scan_text(buf: bytes, binary: bool = False) -> list[tuple[str, str, int, str | None]]:
+    """``(kind, value, start, scope)`` of every identifier in ASCII bytes;
+    ``binary``: IPv6 only when written in full. A kind whose anchor character is
+    absent is not searched for (``in`` runs at memchr speed, a regex pass does not)."""
+    hits: list[tuple[str, str, int, str | None]] = []
+    if b"." in buf:
+        hits += _ipv4_hits(buf)
+    if b":" in buf:
+        hits += _ipv6_hits(buf, full_only=binary)
+        hits += _url_hits(buf)
+    if b"@" in buf:
+        hits += _email_hits(buf)
+    return hits
 
 
 def _utf16_run_end(buf: bytes, start: int, big_endian: bool) -> int:
@@ -315,14 +327,37 @@ def _utf16_runs(buf: bytes, big_endian: bool) -> Iterator[tuple[int, bytes]]:
         pos = max(end, zero + 1)
 
 
-_PRINTABLE = rb"\t\n\r\x20-\x7e"
-_ANCHORS_TO_DOTS = bytes.maketrans(b":@", b"..")
-_TEXT_RUN_ANCHOR = re.compile(rb"\.(?<=[%s]{%d}\.)[%s]{%d}" % (
-    _PRINTABLE, MIN_RUN // 2, _PRINTABLE, MIN_RUN - MIN_RUN // 2 - 1))
-"""In binary data: a '.', ':' or '@' (all turned into '.') inside a printable run
-of at least MIN_RUN bytes. One literal-led regex over one translated copy: the
-regex engine jumps from dot to dot, and random data has few such runs."""
-_RUN_END = re.compile(rb"[%s]*" % _PRINTABLE)
+def _classes() -> bytes:
+    """Byte classes for the candidate search: '.', ':' and '@' become '.'; digits
+    '0', letters 'a', the other characters of an e-mail local part '-', '/'
+    itself, other printable bytes ' ', NUL itself, every other byte 0x01."""
+    table = bytearray(b"\x01" * 256)
+    table[0] = 0
+    for byte in range(256):
+        char = chr(byte)
+        if char in ".:@":
+            table[byte] = ord(".")
+        elif char.isascii() and char.isdigit():
+            table[byte] = ord("0")
+        elif char.isascii() and char.isalpha():
+            table[byte] = ord("a")
+        elif char in "-_%+":
+            table[byte] = ord("-")
+        elif char == "/":
+            table[byte] = ord("/")
+        elif 0x20 <= byte < 0x7F or char in "\t\n\r":
+            table[byte] = ord(" ")
+    return bytes(table)
+
+
+_CLASSES = _classes()
+_BINARY_CANDIDATE = re.compile(
+    rb"\.(?:(?<=[^\x00\x01]{%d}\.)(?P<ascii>[^\x00\x01]{%d})"
+    rb"|(?<=[^\x00\x01]\x00[^\x00\x01]\x00\.)\x00[^\x00\x01]\x00[^\x00\x01])" % (MIN_RUN // 2, MIN_RUN - MIN_RUN // 2 - 1))
+"""In binary data (bytes mapped by _CLASSES: '.', ':' and '@' become '.', NUL stays, other non-printable bytes 0x01):
+an anchor inside a printable run of at least MIN_RUN bytes, or between two UTF-16
+characters on each side (either byte order). Both branches start with the same
+literal, so the regex engine still jumps from anchor to anchor."""
 _CONTROL = bytes(c for c in range(0x20) if c not in b"\t\n\r\f\x1b") + b"\x7f"
 
 
@@ -346,39 +381,45 @@ def is_text(head: bytes) -> bool:
     return False
 
 
-def _text_runs(buf: bytes) -> Iterator[tuple[int, int]]:
-    """``(start, end)`` of each printable run of at least MIN_RUN bytes that holds a '.', ':' or '@'."""
+def _text_runs(classes: bytes) -> tuple[list[tuple[int, int]], bool]:
+    """``(start, end)`` of each printable run of at least MIN_RUN bytes that holds a candidate
+    anchor, and whether any UTF-16 text holds one."""
+    runs: list[tuple[int, int]] = []
+    utf16 = False
     end = 0
-    for m in _TEXT_RUN_ANCHOR.finditer(buf.translate(_ANCHORS_TO_DOTS)):
-        if m.start() < end:
-            continue
-        lookback = max(0, m.start() - _MARGIN)
-        start = m.start() - _RUN_END.match(buf[lookback:m.start()][::-1]).end()
-        end = _RUN_END.match(buf, m.start()).end()
-        yield start, end
+    for m in _BINARY_CANDIDATE.finditer(classes):
+        if m.group("ascii") is None:
+            utf16 = True
+        elif m.start() >= end:
+            start = max(classes.rfind(b"\x00", 0, m.start()), classes.rfind(b"\x01", 0, m.start())) + 1
+            ends = [e for e in (classes.find(b"\x00", m.start()), classes.find(b"\x01", m.start())) if e >= 0]
+            end = min(ends) if ends else len(classes)
+            runs.append((start, end))
+    return runs, utf16
 
 
 def scan(buf: bytes, utf16_big_endian: bool = False, binary: bool = False
-         ) -> Iterator[tuple[int, str, str, str, str | None]]:
-    """Yield ``(start, kind, value, encoding, scope)`` for the ASCII and UTF-16 views of ``buf``.
+         ) -> list[tuple[int, str, str, str, str | None]]:
+    """``(start, kind, value, encoding, scope)`` for the ASCII and UTF-16 views of ``buf``.
 
     ``binary``: the buffer is not text, so only what stands in a text run counts
-    (printable ASCII runs of MIN_RUN bytes, UTF-16 runs of _MIN_RUN_CHARS
-    characters), and IPv6 only written in full.
+    (printable ASCII runs of MIN_RUN bytes, found from one translated copy by one
+    literal-led regex at C speed; UTF-16 runs of _MIN_RUN_CHARS characters), and
+    IPv6 only written in full.
     """
     if binary:
-        for run_start, run_end in _text_runs(buf):
-            for kind, value, start, where in scan_text(buf[run_start:run_end], binary=True):
-                yield run_start + start, kind, value, "ascii", where
+        runs, utf16 = _text_runs(buf.translate(_CLASSES))
+        found = [(run_start + start, kind, value, "ascii", where) for run_start, run_end in runs
+                 for kind, value, start, where in scan_text(buf[run_start:run_end], binary=True)]
     else:
-        for kind, value, start, where in scan_text(buf):
-            yield start, kind, value, "ascii", where
-    if b"\x00" not in buf:
-        return
-    encoding = "utf-16be" if utf16_big_endian else "utf-16le"
-    for run_start, text in _utf16_runs(buf, utf16_big_endian):
-        for kind, value, start, where in scan_text(text, binary=binary):
-            yield run_start + 2 * start, kind, value, encoding, where
+        found = [(start, kind, value, "ascii", where) for kind, value, start, where in scan_text(buf)]
+        utf16 = b"\x00" in buf
+    if utf16:
+        encoding = "utf-16be" if utf16_big_endian else "utf-16le"
+        found += [(run_start + 2 * start, kind, value, encoding, where)
+                  for run_start, text in _utf16_runs(buf, utf16_big_endian)
+                  for kind, value, start, where in scan_text(text, binary=binary)]
+    return found
 
 
 class _Analyzer:
@@ -389,7 +430,7 @@ class _Analyzer:
     def __init__(self, utf16_big_endian: bool, binary: bool) -> None:
         self._big_endian = utf16_big_endian
         self._binary = binary
-        self._buf = b""
+        self._buf = bytearray()
         self._buf_start = 0
         self._reported_to = 0
         self._hits: list[Hit] = []
@@ -399,17 +440,19 @@ class _Analyzer:
     def feed(self, chunk: bytes, offset: int) -> None:
         """Chunks come in file order from offset 0, so the position is tracked here."""
         self._buf += chunk
+        if len(self._buf) < _SCAN_BLOCK:  # most files fit: scanned once, in finish
+            return
         end = self._buf_start + len(self._buf)
         if end - _MARGIN > self._reported_to:
             self._scan(end - _MARGIN)
             keep_from = self._reported_to - _CONTEXT - self._buf_start
             if keep_from > 0:
-                self._buf = self._buf[keep_from:]
+                del self._buf[:keep_from]
                 self._buf_start += keep_from
 
     def finish(self, digests: Digests) -> AnalyzerResult:
         self._scan(self._buf_start + len(self._buf))
-        self._buf = b""
+        self._buf = bytearray()
         findings = tuple(Finding(plugin=NAME, kind=kind, value=value, detail=detail)
                          for (kind, value), detail in self._distinct.items())
         warnings = (f"{self._unlisted} more identifiers not listed (limit {MAX_HITS} per file)",) \
@@ -419,27 +462,26 @@ class _Analyzer:
     def _scan(self, limit: int) -> None:
         """Record the hits starting in [reported_to, limit), in file order."""
         base, low = self._buf_start, self._reported_to
-        found = sorted((base + start, kind, value, encoding, where)
-                       for start, kind, value, encoding, where in scan(self._buf, self._big_endian, self._binary)
-                       if low <= base + start < limit)
+        found = scan(bytes(self._buf), self._big_endian, self._binary)
+        if base or low or limit < base + len(self._buf):
+            found = [(base + hit[0], *hit[1:]) for hit in found if low <= base + hit[0] < limit]
+        found.sort()
+        distinct, hits = self._distinct, self._hits
         for hit in found:
-            self._record(hit)
+            offset, kind, value, _, where = hit
+            detail = distinct.get((kind, value))
+            if detail is not None:
+                detail["count"] += 1
+            elif len(distinct) < MAX_HITS:
+                detail = {"count": 1, "first_offset": offset}
+                if where is not None:
+                    detail["scope"] = where
+                distinct[(kind, value)] = detail
+            if len(hits) < MAX_HITS:
+                hits.append(hit)
+            else:
+                self._unlisted += 1
         self._reported_to = limit
-
-    def _record(self, hit: Hit) -> None:
-        offset, kind, value, _, where = hit
-        detail = self._distinct.get((kind, value))
-        if detail is not None:
-            detail["count"] += 1
-        elif len(self._distinct) < MAX_HITS:
-            detail = {"count": 1, "first_offset": offset}
-            if where is not None:
-                detail["scope"] = where
-            self._distinct[(kind, value)] = detail
-        if len(self._hits) < MAX_HITS:
-            self._hits.append(hit)
-        else:
-            self._unlisted += 1
 
 
 def worth_scanning(head: bytes) -> bool:
