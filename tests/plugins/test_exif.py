@@ -198,3 +198,40 @@ def test_mutated_exif_never_raises(picture: str) -> None:
             data[rng.randrange(2, region)] = rng.randrange(256)
         result = analyse(bytes(data), picture)
         assert result is None or len(result.warnings) <= 1
+
+
+# -- odd and hostile TIFF structures (tests/fixtures/picture_fixtures.py) -----------
+
+def _picture_fixtures():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("picture_fixtures", FIXTURES.parent / "picture_fixtures.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+pictures_built = _picture_fixtures()
+
+
+def test_software_written_as_bytes_is_text_and_an_empty_model_is_absent() -> None:
+    result = analyse(pictures_built.odd_types_tiff(), "scan.tif")
+    assert result.warnings == ()
+    assert result.data["software"] == "Scanner Suite 3.1" and result.data["make"] == "Epson"
+    assert "model" not in result.data
+
+
+def test_crafted_tiff_costs_one_warning_in_words() -> None:
+    """Counts of billions, self-referencing IFDs, a 4 GB maker note: nothing is read
+    past the data and nothing loops (its cost is measured by bench/analyzers_bench.py)."""
+    result = analyse(pictures_built.crafted_tiff(1 << 20), "crafted.tif", chunk_size=1 << 20)
+    assert len(result.warnings) == 1
+    assert "points past the end of the data" in result.warnings[0]
+    assert "Error" not in result.warnings[0]
+    assert "make" not in (result.data or {})
+
+
+def test_webp_claiming_a_huge_canvas_is_a_warning_not_a_failure() -> None:
+    result = analyse(pictures_built.huge_canvas_webp(), "x.webp")
+    assert len(result.warnings) == 1 and result.warnings[0].startswith("EXIF damaged: the WEBP container")
+    assert "Error" not in result.warnings[0]
