@@ -127,6 +127,12 @@ def _link_target(read: Callable[[], IO[bytes]]) -> str:
         return stream.read(LINK_TARGET_LIMIT).decode("utf-8", "replace")
 
 
+def zip_entry_count(file: IO[bytes]) -> int:
+    """How many entries a zip's end record declares (ZIP64's when present), 0 when none is found."""
+    end = zipfile._EndRecData(file)  # the stdlib's own reader of the end record
+    return end[zipfile._ECD_ENTRIES_TOTAL] if end else 0
+
+
 def zip_members(file: IO[bytes]) -> Iterator[Member]:
     archive = zipfile.ZipFile(file)
     for index, info in enumerate(archive.infolist()):

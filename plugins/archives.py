@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import logging
 import lzma
 import struct
 import tarfile
@@ -61,8 +62,9 @@ from forensix.budget import ExpansionBudget
 from forensix.hookspecs import hookimpl
 from forensix.records import AnalyzerResult, Digests, FileEntry, utc_iso
 from plugins.archive_formats import (Member, archive_format, gzip_header_name, is_tar_header, special_note,
-                                     stream_member_name, tar_members, zip_members)
+                                     stream_member_name, tar_members, zip_entry_count, zip_members)
 
+log = logging.getLogger(__name__)
 NAME = "archives"
 VERSION = "2.0.0"
 DESCRIPTION = "Opens zip, tar, gzip, bzip2, xz and 7z files and scans their members as files."
@@ -75,6 +77,8 @@ RATIO_FLOOR = 64 << 20
 """A top-level archive may expand, over all its nesting levels, to RATIO x its size + RATIO_FLOOR."""
 MAX_MEMBERS = 100_000
 """Members listed per archive: the list is held in memory until the engine has read them."""
+MAX_ZIP_ENTRIES = 1_000_000
+"""A zip's whole central directory is parsed before the first member is listed (~500 bytes an entry)."""
 SPOOL_IN_MEMORY = 4 << 20
 CHUNK = 1 << 20
 
@@ -257,6 +261,10 @@ class _Refused(Exception):
     """The expansion allowance said no; carries its reason."""
 
 
+class _Unlisted(Exception):
+    """The archive cannot be listed, for a reason that is not damage; carries the warning."""
+
+
 class _Spool7zFactory(py7zr.io.WriterFactory):
     def __init__(self, spool: _Spool, allowance: _Allowance) -> None:
         self.spool, self.allowance = spool, allowance
@@ -324,7 +332,10 @@ class _Analyzer:
                 children.append(child)
                 if reason:
                     refused[reason] = refused.get(reason, 0) + 1
-        except _DAMAGE as exc:
+        except _Unlisted as exc:
+            self._warnings.append(str(exc))
+        except Exception as exc:  # _DAMAGE, and whatever else a library raises on hostile data
+            log.debug("archive %s not fully listed", self._entry.path, exc_info=exc)
             where = f"after {len(children)} members" if children else "no members read"
             self._warnings.append(f"damaged {fmt} archive ({where}): {exc}")
         self._warnings += [f"content of {n} members not read: {reason}" for reason, n in refused.items()]
@@ -341,6 +352,11 @@ class _Analyzer:
         file = self._spool.file
         file.seek(0)
         if fmt == "zip":
+            declared = zip_entry_count(file)
+            if declared > MAX_ZIP_ENTRIES:
+                raise _Unlisted(f"zip lists {declared} members, more than the {MAX_ZIP_ENTRIES} whose list can be "
+                                "held in memory: members not examined")
+            file.seek(0)
             return fmt, self._spool, zip_members(file)
         if fmt == "tar":
             return fmt, self._spool, tar_members(file)
@@ -403,7 +419,11 @@ class _Analyzer:
         """7z members are decompressed once, in order, into a second spool (solid
         archives can only be read that way); names are replaced by indexes for
         py7zr, which refuses to extract ``..`` or absolute names even to memory."""
-        archive = py7zr.SevenZipFile(self._spool.file, "r")
+        try:
+            archive = py7zr.SevenZipFile(self._spool.file, "r")
+        except py7zr.exceptions.PasswordRequired:
+            raise _Unlisted("encrypted 7z archive: its member list is encrypted too (no password), "
+                            "so no member can be listed") from None
         expanded = _Spool(self._tmp_dir)
         listed: list[tuple[int, Any, str | None]] = []
         for index, info in enumerate(archive.files):

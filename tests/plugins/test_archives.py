@@ -395,3 +395,20 @@ def test_empty_named_member_alerts_through_a_scan(tmp_path, cli):
     assert member["md5"] == hashlib.md5(fixtures.KNOWN_BAD).hexdigest()
     assert [m["alert"] for m in member["hash_matches"]] == [True]
     assert {"/evil.zip/before.txt", "/evil.zip/after.txt"} <= records.keys()
+
+
+def test_encrypted_member_list_is_a_warning_in_words():
+    data = fixtures.encrypted_header_seven_zip()
+    result = analyze(container(data, path="/h.7z"), data)
+    assert result.children == ()
+    assert result.warnings == ("encrypted 7z archive: its member list is encrypted too (no password), "
+                               "so no member can be listed",)
+
+
+def test_zip_whose_member_list_cannot_be_held_is_refused_with_a_warning(monkeypatch):
+    monkeypatch.setattr(archives, "MAX_ZIP_ENTRIES", 2)
+    data = zip_bytes({f"{i}.txt": b"x" for i in range(3)})
+    result = analyze(container(data), data)
+    assert result.children == ()
+    assert result.warnings == ("zip lists 3 members, more than the 2 whose list can be held in memory: "
+                               "members not examined",)
