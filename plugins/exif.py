@@ -13,6 +13,8 @@ only (``plugins/picturemeta``):
   handed to the container's reader (Pillow, pillow-heif, or a chunk walk);
 * MP4/MOV/3GP and CR3 files are walked box by box as they stream past and
   only the ``moov`` and ``uuid`` boxes are kept (up to ``BOX_LIMIT``);
+* AVCHD video (.mts/.m2ts) keeps its camera and time in the H.264 stream: the
+  first ``AVCHD_LIMIT`` bytes are demultiplexed for it;
 * an XMP sidecar (``.xmp``) is read as XMP.
 
 EXIF comes first; maker notes, FLIR records, XMP and QuickTime fill what it
@@ -25,16 +27,18 @@ from typing import Any
 
 from forensix.hookspecs import hookimpl
 from forensix.records import AnalyzerResult, Digests, FileEntry, Finding
-from plugins.picturemeta import containers, exiftags, flir, isobmff, xmp
+from plugins.picturemeta import avchd, containers, exiftags, flir, isobmff, xmp
 
 NAME = "exif"
 VERSION = "2.0.0"
-DESCRIPTION = ("Camera, serial, time and GPS from EXIF, maker notes, XMP and QuickTime metadata "
-               "(JPEG, TIFF/raw, PNG, WebP, AVIF, HEIC, CR3, RAF, MP4/MOV/3GP, XMP sidecars).")
+DESCRIPTION = ("Camera, serial, time and GPS from EXIF, maker notes, XMP, QuickTime and AVCHD metadata "
+               "(JPEG, TIFF/raw, PNG, WebP, AVIF, HEIC, CR3, RAF, MP4/MOV/3GP, MTS/M2TS, XMP sidecars).")
 MIN_SIZE = 16
 
 BUFFER_LIMIT = 16 * 1024 * 1024
 """Most bytes kept per picture; a raw file's EXIF and thumbnail sit well inside it."""
+AVCHD_LIMIT = 4 * 1024 * 1024
+"""Bytes of an AVCHD stream searched for its first MDPM (written with the first pictures)."""
 BOX_LIMIT = 16 * 1024 * 1024
 """Largest ``moov``/``uuid`` box kept from a video: its metadata, and the sample tables around it."""
 
@@ -73,6 +77,8 @@ def kind_of(head: bytes) -> str | None:
         return "bmff"
     if head[4:8] in _QUICKTIME_TOP:
         return "bmff"
+    if avchd.layout(head) is not None:
+        return "avchd"
     text = head[:2048].lstrip(b"\xef\xbb\xbf \t\r\n")
     if text.startswith((b"<?xpacket", b"<x:xmpmeta")) or (text.startswith(b"<?xml") and b"<x:xmpmeta" in text):
         return "xmp"
@@ -210,8 +216,10 @@ class _ExifAnalyzer:
             self._jpeg.feed(chunk)
         elif self._boxes is not None:
             self._boxes.feed(chunk)
-        elif len(self._buf) < BUFFER_LIMIT:
-            self._buf += chunk[:BUFFER_LIMIT - len(self._buf)]
+        else:
+            limit = AVCHD_LIMIT if self._kind == "avchd" else BUFFER_LIMIT
+            if len(self._buf) < limit:
+                self._buf += chunk[:limit - len(self._buf)]
 
     def finish(self, digests: Digests) -> AnalyzerResult:
         out: dict[str, Any] = {}
@@ -220,7 +228,7 @@ class _ExifAnalyzer:
             self._read(out, problems)
         except Exception as exc:  # a container library on hostile data: one warning in words
             problems.append(f"the {self._kind.upper()} container could not be read ({_words(exc)})")
-        if problems and self._buf and self._size > BUFFER_LIMIT:
+        if problems and self._buf and self._size > BUFFER_LIMIT and self._kind != "avchd":
             problems[0] = f"(only the first {BUFFER_LIMIT} bytes were read) {problems[0]}"
         exif = out or None
         return AnalyzerResult(data=exif, findings=findings(exif) if exif else (), warnings=_one_warning(problems))
@@ -258,6 +266,8 @@ class _ExifAnalyzer:
             found, box_problems = isobmff.read(bytes(self._boxes.kept))
             _merge(out, found)
             problems += box_problems
+        elif kind == "avchd":
+            _merge(out, avchd.read(data, avchd.layout(data)))
         elif kind == "xmp":
             _xmp(xmp.packet(data) or data, out, problems, always=True)
 

@@ -60,14 +60,15 @@ def test_position_matches_exiftool(pictures, path):
 
 
 @pytest.mark.parametrize("path", ["webp/Nikon D1X.webp", "mov/with-gps.mov", "avif/Issue 649.avif",
-                                  "heic/IMG_2927.HEIC"])
+                                  "heic/IMG_2927.HEIC", "mts/Sony ILCE-7M3 (A7M3).mts"])
 def test_device_matches_exiftool(pictures, path):
     data, truth = read(pictures, path), pictures[path]
-    assert (data["make"], data["model"]) in {(m, n) for m in truth["make"] for n in truth["model"]}
+    assert not truth["make"] or data["make"] in truth["make"]  # AVCHD's make is a code ExifTool leaves a number
+    assert data["model"] in truth["model"]
 
 
 @pytest.mark.parametrize("path", ["jpg/Reconyx HC500 firmware 3.3.0.jpg", "jpg/FLIR Vue Pro 640.jpg",
-                                  "webp/HTC Desire.webp"])
+                                  "webp/HTC Desire.webp", "mts/Sony ILCE-7M3 (A7M3).mts"])
 def test_capture_time_matches_exiftool(pictures, path):
     assert read(pictures, path)["datetime_original"][:19] in {t[:19] for t in pictures[path]["datetime_original"]}
 
