@@ -20,14 +20,18 @@ Both halves come from maintained tables, not from a list kept here:
   a type only libmagic uses (``application/x-dosexec``: exe, com, sys ...) is
   still tied to its extensions.
 
-Two types are one family when they are the same type under any alias, when one
-is a subclass of the other, or when they share a parent that is itself a
-specific format (CR2 and NEF are both TIFF) rather than a generic container
-(zip, XML, plain text, OLE2, any data). A few relations no table states are in
-``_UNSTATED``, each with its reason. Content libmagic cannot name, an extension
-no table knows, and content whose type no table knows and whose major type
-(``image/``, ``audio/`` ...) is the extension's are never a mismatch: a flag
-must be a contradiction, not a doubt.
+Two types are one family when the subclass relations connect them, through
+any chain that does not pass through a generic container (plain text, XML,
+any data): a CR2 and a NEF are both TIFF, a DOCX and an XLSX both zip, DOC
+and XLS both OLE2, as the format-family checks of the picture corpus count
+them. A few relations no table states are in ``_UNSTATED``, each with its
+reason, joined into the families. Content libmagic cannot name, an extension no table knows, and content
+whose type no table knows and whose major type (``image/``, ``audio/`` ...) is
+the extension's are never a mismatch: a flag must be a contradiction, not a
+doubt. Nor is an extension whose formats no content detector can recognise
+(neither libmagic nor shared-mime-info has a signature for any format of
+its family): ``.psb`` is a Photoshop large document to everyone but the IANA
+registry, whose only ``.psb`` is a 3GPP picture format nothing detects.
 """
 from __future__ import annotations
 
@@ -44,21 +48,43 @@ UNKNOWN = frozenset({"application/octet-stream", "application/x-empty", "inode/x
                      "inode/chardevice", "inode/directory", "inode/fifo", "inode/socket", "inode/symlink"})
 """What libmagic says when it cannot tell, and what tables map 'any binary' to: never a mismatch."""
 
-_GENERIC_PARENTS = frozenset({"application/octet-stream", "text/plain", "application/xml", "application/zip",
-                              "application/x-ole-storage", "application/x-executable"})
-"""Containers that unrelated formats are built on: sharing one does not make two types one family."""
+_GENERIC_PARENTS = frozenset({"application/octet-stream", "text/plain", "application/xml", "application/x-executable",
+                              "image/x-dcraw"})
+"""What unrelated formats are built on or filed under (every script is an x-executable, every camera
+raw an x-dcraw, be it TIFF, CIFF, ISO media or Fuji's own): sharing one does not make two types one family."""
 
 _UNSTATED: tuple[frozenset[str], ...] = (
     # QuickTime is the ancestor of ISO base media; files of the one carry brands of the other
-    # (an iPhone .MOV may be 'mp42', an audio-only .mp4 is audio/mp4), and no table relates them.
-    frozenset({"video/mp4", "video/quicktime", "audio/mp4", "video/3gpp", "video/3gpp2"}),
+    # (an iPhone .MOV may be 'mp42', an audio-only .mp4 is audio/mp4); a CR3 is ISO base media too.
+    frozenset({"video/mp4", "video/quicktime", "audio/mp4", "video/3gpp", "video/3gpp2", "application/mp4",
+               "image/x-canon-cr3"}),
+    # Olympus ORF and Panasonic RW2 are TIFF under magic numbers of their own (IIRO, IIU); the tables
+    # file them under camera raw only.
+    frozenset({"image/tiff", "image/x-olympus-orf", "image/x-panasonic-rw2", "image/x-panasonic-raw"}),
     # AVIF is a HEIF image (MIAF) whose pictures are AV1; the tables list them apart.
-    frozenset({"image/heif", "image/avif"}),
+    frozenset({"image/heif", "image/avif", "image/avci"}),
+    # JPEG 2000: the JP2/JPX/JPM files and the bare codestream are one coding.
+    frozenset({"image/jp2", "image/jpx", "image/jpm", "image/x-jp2-codestream", "video/mj2"}),
+    # WebM is a Matroska profile.
+    frozenset({"video/x-matroska", "audio/x-matroska", "video/webm", "audio/webm"}),
+    # APNG is a PNG with animation chunks, readable as a PNG.
+    frozenset({"image/png", "image/apng"}),
     # Illustrator files since version 9 are PDF documents; the tables know them as their own type.
     frozenset({"application/illustrator", "application/pdf"}),
     # Windows icons and cursors hold bitmaps, and OS/2 bitmap arrays are named .bmp or .ico.
     frozenset({"image/bmp", "image/vnd.microsoft.icon", "image/x-win-bitmap"}),
+    # OLE2 compound files: libmagic names them from the first stream it recognises, often not the program's.
+    frozenset({"application/x-ole-storage", "application/msword", "application/vnd.ms-excel",
+               "application/vnd.ms-powerpoint", "application/vnd.ms-outlook", "application/x-msi",
+               "application/vnd.visio", "application/cdfv2"}),
+    # ELF: libmagic names an executable, a shared library, an object or a core file by its e_type.
+    frozenset({"application/x-executable", "application/x-sharedlib", "application/x-object",
+               "application/x-pie-executable", "application/x-coredump"}),
+    # DOS/Windows executables: each table has its own name (.exe, .dll, .sys, .com).
+    frozenset({"application/x-ms-dos-executable", "application/x-msdos-program", "application/x-dosexec",
+               "application/vnd.microsoft.portable-executable", "application/x-msdownload"}),
 )
+"""Relations no table states, each with its reason; joined into the families below."""
 
 _TOKEN = re.compile(r"[a-z0-9]+")
 _NOISE_TOKENS = frozenset({"x", "vnd", "ms", "application", "image", "audio", "video", "text", "hx"})
@@ -109,8 +135,52 @@ def ancestors(mime: str) -> frozenset[str]:
 
 
 @functools.cache
+def _components() -> dict[str, str]:
+    """Type -> a representative of its family: the subclass graph's connected components,
+    generic containers left out."""
+    root: dict[str, str] = {}
+
+    def find(mime: str) -> str:
+        while root.setdefault(mime, mime) != mime:
+            root[mime] = root[root[mime]]
+            mime = root[mime]
+        return mime
+
+    for mime, parents in _parents().items():
+        for parent in parents - _GENERIC_PARENTS:
+            root[find(mime)] = find(parent)
+    for row in _UNSTATED:
+        first, *rest = (canonical(mime) for mime in row)
+        for mime in rest:
+            root[find(mime)] = find(first)
+    return {mime: find(mime) for mime in root}
+
+
+def family(mime: str) -> str:
+    return _components().get(mime, mime)
+
+
+@functools.cache
+def _detectable_families() -> frozenset[str]:
+    """Families of which libmagic or shared-mime-info recognise at least one type by content."""
+    try:
+        magic = (MIME_DIR / "magic").read_bytes()
+    except OSError:
+        magic = b""
+    signed = {canonical(m.decode("latin-1")) for m in re.findall(rb"\n\[\d+:([^\]\n]+)\]\n", b"\n" + magic)}
+    return frozenset(family(m) for m in signed | _libmagic_types())
+
+
+def _detectable(mime: str) -> bool:
+    """Whether content detection could recognise a file of this type: a signature for its
+    family, or text (libmagic would have said text)."""
+    return family(mime) in _detectable_families() or _is_text(mime)
+
+
+@functools.cache
 def _known_types() -> frozenset[str]:
-    return frozenset(_aliases()) | frozenset(_aliases().values()) | frozenset(_parents()) \
+    """Every type the tables (or ``_UNSTATED``) relate to something."""
+    return frozenset(_aliases()) | frozenset(_aliases().values()) | frozenset(_components()) \
         | frozenset(t for types in _extension_types().values() for t in types)
 
 
@@ -132,8 +202,8 @@ def _extension_types() -> dict[str, frozenset[str]]:
 
 
 @functools.cache
-def _libmagic_extensions() -> dict[str, frozenset[str]]:
-    """Type -> the extensions libmagic's entries for that type list.
+def _libmagic_table() -> dict[str, frozenset[str]]:
+    """Type -> the extensions libmagic's entries for that type list (possibly none).
 
     ``magic.mgc`` is a header record then fixed-size ``struct magic`` records
     (the header's two counts say how many, hence their size); in each, the MIME
@@ -157,14 +227,18 @@ def _libmagic_extensions() -> dict[str, frozenset[str]]:
     for pos in range(jpeg % size, len(data) - 152, size):
         mime = data[pos:pos + 80].split(b"\x00", 1)[0]
         exts = data[pos + 88:pos + 152].split(b"\x00", 1)[0]
-        if mime and exts and b"/" in mime:
+        if mime and b"/" in mime:
             found.setdefault(canonical(mime.decode("latin-1")), set()).update(
                 e for e in exts.decode("latin-1").lower().split("/") if e)
     return {mime: frozenset(exts) for mime, exts in found.items()}
 
 
-def _unstated(mime: str) -> frozenset[str]:
-    return next((family for family in _UNSTATED if mime in family), frozenset({mime}))
+def _libmagic_extensions() -> dict[str, frozenset[str]]:
+    return _libmagic_table()
+
+
+def _libmagic_types() -> frozenset[str]:
+    return frozenset(_libmagic_table())
 
 
 def _family_candidates(content: str) -> frozenset[str]:
@@ -180,15 +254,8 @@ def _family_candidates(content: str) -> frozenset[str]:
     return frozenset(t for ext in tokens for t in table.get(ext, ()) if by_libmagic or t.startswith(major + "/"))
 
 
-def _specific(parents: frozenset[str]) -> frozenset[str]:
-    return parents - _GENERIC_PARENTS
-
-
 def _related(a: str, b: str) -> bool:
-    if b in _unstated(a):
-        return True
-    up_a, up_b = ancestors(a), ancestors(b)
-    return a in up_b or b in up_a or bool(_specific(up_a) & _specific(up_b))
+    return family(a) == family(b)
 
 
 def _is_text(mime: str) -> bool:
@@ -204,10 +271,12 @@ def extension_mismatch(extension: str, content_mime: str) -> bool:
     if extension in _libmagic_extensions().get(content, ()):
         return False
     expected = _extension_types().get(extension, frozenset()) - UNKNOWN
-    if not expected:
+    if not expected or not any(_detectable(e) for e in expected):
         return False
     if _is_text(content) and any(_is_text(e) for e in expected):
         return False
+    if all(_is_text(e) for e in expected) and not _is_text(content) and not content.endswith(("+xml", "+json")):
+        return True  # a format libmagic recognised, where only text belongs
     candidates = _family_candidates(content)
     if not candidates:  # a name no table knows: only another major type is a contradiction
         return all(e.split("/", 1)[0] != content.split("/", 1)[0] for e in expected)
