@@ -25,10 +25,10 @@ any chain that does not pass through a generic container (plain text, XML,
 any data): a CR2 and a NEF are both TIFF, a DOCX and an XLSX both zip, DOC
 and XLS both OLE2, as the format-family checks of the picture corpus count
 them. A few relations no table states are in ``_UNSTATED``, each with its
-reason, joined into the families. Content libmagic cannot name, an extension no table knows, and content
-whose type no table knows and whose major type (``image/``, ``audio/`` ...) is
-the extension's are never a mismatch: a flag must be a contradiction, not a
-doubt. Nor is an extension whose formats no content detector can recognise
+reason, joined into the families. Content libmagic cannot name, an extension
+no table knows, and content whose type no table knows and whose major type
+(``image/``, ``audio/`` ...) is the extension's are never a mismatch: a flag
+must be a contradiction, not a doubt. Nor is an extension whose formats no content detector can recognise
 (neither libmagic nor shared-mime-info has a signature for any format of
 its family): ``.psb`` is a Photoshop large document to everyone but the IANA
 registry, whose only ``.psb`` is a 3GPP picture format nothing detects.
@@ -202,7 +202,7 @@ def _extension_types() -> dict[str, frozenset[str]]:
 
 
 @functools.cache
-def _libmagic_table() -> dict[str, frozenset[str]]:
+def _libmagic_extensions() -> dict[str, frozenset[str]]:
     """Type -> the extensions libmagic's entries for that type list (possibly none).
 
     ``magic.mgc`` is a header record then fixed-size ``struct magic`` records
@@ -233,12 +233,8 @@ def _libmagic_table() -> dict[str, frozenset[str]]:
     return {mime: frozenset(exts) for mime, exts in found.items()}
 
 
-def _libmagic_extensions() -> dict[str, frozenset[str]]:
-    return _libmagic_table()
-
-
 def _libmagic_types() -> frozenset[str]:
-    return frozenset(_libmagic_table())
+    return frozenset(_libmagic_extensions())
 
 
 def _family_candidates(content: str) -> frozenset[str]:
@@ -252,10 +248,6 @@ def _family_candidates(content: str) -> frozenset[str]:
     tokens = by_libmagic or frozenset(_TOKEN.findall(content.split("/", 1)[-1])) - _NOISE_TOKENS
     major = content.split("/", 1)[0]
     return frozenset(t for ext in tokens for t in table.get(ext, ()) if by_libmagic or t.startswith(major + "/"))
-
-
-def _related(a: str, b: str) -> bool:
-    return family(a) == family(b)
 
 
 def _is_text(mime: str) -> bool:
@@ -280,4 +272,4 @@ def extension_mismatch(extension: str, content_mime: str) -> bool:
     candidates = _family_candidates(content)
     if not candidates:  # a name no table knows: only another major type is a contradiction
         return all(e.split("/", 1)[0] != content.split("/", 1)[0] for e in expected)
-    return not any(_related(c, e) for c in candidates for e in expected)
+    return not {family(c) for c in candidates} & {family(e) for e in expected}
