@@ -8,11 +8,12 @@ only (``plugins/picturemeta``):
 * a JPEG's metadata sits in APP segments before the image data (EXIF, XMP,
   a FLIR camera's FFF records), so the analyzer walks the marker segments as
   chunks arrive and keeps only those;
-* TIFF and TIFF-based raws, PNG, WebP, AVIF, HEIC and Fuji RAF keep their
-  metadata anywhere, so their first ``BUFFER_LIMIT`` bytes are kept whole and
-  handed to the container's reader (Pillow, pillow-heif, or a chunk walk);
+* TIFF and TIFF-based raws, WebP, AVIF, HEIC and Fuji RAF keep their metadata
+  anywhere, so their first ``BUFFER_LIMIT`` bytes are kept whole and handed to
+  the container's reader (Pillow, pillow-heif, or our TIFF reader);
 * MP4/MOV/3GP and CR3 files are walked box by box as they stream past and
-  only the ``moov`` and ``uuid`` boxes are kept (up to ``BOX_LIMIT``);
+  only the ``moov`` and ``uuid`` boxes are kept (up to ``BOX_LIMIT``), and
+  PNGs chunk by chunk, keeping only ``eXIf`` and ``iTXt``;
 * AVCHD video (.mts/.m2ts) keeps its camera and time in the H.264 stream: the
   first ``AVCHD_LIMIT`` bytes are demultiplexed for it;
 * an XMP sidecar (``.xmp``) is read as XMP.
@@ -149,19 +150,26 @@ class _JpegSegments:
             self.flir.append((body[6], body[8:]))
 
 
-class _TopLevelBoxes:
-    """Walks an ISO base media file's top-level boxes as chunks arrive, keeping only
-    ``moov``, ``meta`` and ``uuid`` (a video's ``mdat`` is skipped, never buffered)."""
+class _ChunkFilter:
+    """Walks a file's top-level chunks as they stream past and keeps only the ones named
+    in ``KEEP`` (a video's ``mdat``, a PNG's ``IDAT`` are skipped, never buffered)."""
 
-    KEEP = frozenset({b"moov", b"meta", b"uuid"})
+    KEEP: frozenset[bytes] = frozenset()
 
-    def __init__(self) -> None:
-        self.kept = bytearray()
+    def __init__(self, skip: int = 0, prefix: bytes = b"") -> None:
+        self.kept = bytearray(prefix)
         self.problem: str | None = None
         self._header = bytearray()
-        self._skip = 0
+        self._skip = skip
         self._take = 0
         self._stopped = False
+
+    def header_size(self, header: bytes) -> int:
+        return 8
+
+    def parse(self, header: bytes) -> tuple[int | None, bytes]:
+        """The length of what follows the header (``None``: stop, the chunk is damaged), and the name."""
+        raise NotImplementedError
 
     def feed(self, chunk: bytes) -> None:
         i, n = 0, len(chunk)
@@ -176,29 +184,61 @@ class _TopLevelBoxes:
                 self._take -= step
                 i += step
             else:
-                need = (16 if self._header[:4] == b"\x00\x00\x00\x01" else 8) - len(self._header)
+                need = self.header_size(bytes(self._header[:8])) - len(self._header)
                 self._header += chunk[i:i + need]
                 i += min(need, n - i)
-                if len(self._header) >= 8 and not (self._header[:4] == b"\x00\x00\x00\x01"
-                                                   and len(self._header) < 16):
-                    self._box()
+                if len(self._header) >= 8 and len(self._header) >= self.header_size(bytes(self._header[:8])):
+                    self._chunk()
 
-    def _box(self) -> None:
+    def _chunk(self) -> None:
         header = bytes(self._header)
         self._header = bytearray()
-        size, kind = struct.unpack_from(">I4s", header)
-        if size == 1:
-            size = struct.unpack_from(">Q", header, 8)[0]
-        body = size - len(header) if size else BOX_LIMIT  # size 0: to the end of the file
-        if size and size < len(header):
+        body, kind = self.parse(header)
+        if body is None:
             self._stopped = True
         elif kind in self.KEEP and body <= BOX_LIMIT:
-            self.kept += struct.pack(">I4s", 8 + body, kind)
+            self.kept += self.kept_header(header, kind, body)
             self._take = body
         else:
             if kind in self.KEEP:
-                self.problem = f"'{kind.decode('latin-1')}' box of {size} bytes not read (limit {BOX_LIMIT})"
+                self.problem = f"'{kind.decode('latin-1')}' of {body} bytes not read (limit {BOX_LIMIT})"
             self._skip = body
+
+    def kept_header(self, header: bytes, kind: bytes, body: int) -> bytes:
+        return header
+
+
+class _TopLevelBoxes(_ChunkFilter):
+    """ISO base media (MP4/MOV/3GP/CR3): only ``moov``, ``meta`` and ``uuid`` hold metadata."""
+
+    KEEP = frozenset({b"moov", b"meta", b"uuid"})
+
+    def header_size(self, header: bytes) -> int:
+        return 16 if header[:4] == b"\x00\x00\x00\x01" else 8
+
+    def parse(self, header: bytes) -> tuple[int | None, bytes]:
+        size, kind = struct.unpack_from(">I4s", header)
+        if size == 1:
+            size = struct.unpack_from(">Q", header, 8)[0]
+        if size == 0:  # to the end of the file
+            return BOX_LIMIT, kind
+        return (size - len(header) if size >= len(header) else None), kind
+
+    def kept_header(self, header: bytes, kind: bytes, body: int) -> bytes:
+        return struct.pack(">I4s", 8 + body, kind)
+
+
+class _PngChunks(_ChunkFilter):
+    """PNG: only ``eXIf`` and ``iTXt`` (XMP) hold metadata; each chunk ends with a 4-byte CRC."""
+
+    KEEP = frozenset({b"eXIf", b"iTXt"})
+
+    def __init__(self) -> None:
+        super().__init__(skip=8, prefix=b"\x89PNG\r\n\x1a\n")
+
+    def parse(self, header: bytes) -> tuple[int | None, bytes]:
+        length, kind = struct.unpack_from(">I4s", header)
+        return length + 4, kind
 
 
 class _ExifAnalyzer:
@@ -208,7 +248,7 @@ class _ExifAnalyzer:
         self._kind = kind
         self._size = size
         self._jpeg = _JpegSegments() if kind == "jpeg" else None
-        self._boxes = _TopLevelBoxes() if kind == "bmff" else None
+        self._boxes = _TopLevelBoxes() if kind == "bmff" else _PngChunks() if kind == "png" else None
         self._buf = bytearray()
 
     def feed(self, chunk: bytes, offset: int) -> None:
@@ -255,6 +295,8 @@ class _ExifAnalyzer:
         elif kind == "tiff":
             _xmp(_exif(data, out, problems), out, problems)
         elif kind in ("png", "webp", "avif", "heif"):
+            if self._boxes is not None:  # PNG: the metadata chunks kept as they streamed past
+                data = bytes(self._boxes.kept)
             reader = {"png": containers.png, "heif": containers.heif}.get(kind, containers.pillow)
             tiff, xmp_packet = reader(data)
             if tiff is not None:

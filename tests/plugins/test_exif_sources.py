@@ -79,6 +79,7 @@ def test_png_exif_after_the_image_data(pictures):
         "exiftool"]["IFD0:Software"]
 
 
-def test_video_is_read_box_by_box_whatever_the_chunking(pictures):
-    """moov after a large mdat: only the boxes that matter are kept, across chunk boundaries."""
-    assert read(pictures, "mov/with-gps.mov", chunk=4096) == read(pictures, "mov/with-gps.mov")
+@pytest.mark.parametrize("path", ["mov/with-gps.mov", "png/sampleWithExifData.png"])
+def test_boxes_and_chunks_are_kept_whatever_the_chunking(pictures, path):
+    """moov after a large mdat, eXIf after IDAT: only what holds metadata is kept, across chunk boundaries."""
+    assert read(pictures, path, chunk=97) == read(pictures, path)
