@@ -310,6 +310,8 @@ class _Analyzer:
         self._allowance = allowance
         self._spool = _Spool(tmp_dir)
         self._warnings: list[str] = []
+        self._not_archive = False
+        """Set when the bytes behind the magic number turn out not to be the format at all."""
 
     def feed(self, chunk: bytes, offset: int) -> None:
         self._spool.file.write(chunk)
@@ -343,8 +345,8 @@ class _Analyzer:
             self._spool.close()
         if not any(child.read_chunks for child in children):
             source.close()
-        return AnalyzerResult(data={"format": fmt, "members": len(children)},
-                              warnings=tuple(self._warnings), children=tuple(children))
+        data = None if self._not_archive else {"format": fmt, "members": len(children)}
+        return AnalyzerResult(data=data, warnings=tuple(self._warnings), children=tuple(children))
 
     # -- listing ----------------------------------------------------------
     def _members(self, fmt: str) -> tuple[str, _Spool, Iterator[Member]]:
@@ -386,8 +388,9 @@ class _Analyzer:
         length = expanded.size()
         if cut is not None:
             self._warnings.append(cut)
-        if length == 0 and cut is not None:
-            return fmt, expanded, iter(())  # not a stream at all: random bytes behind a magic number
+        if length == 0 and cut is not None:  # not a stream at all: random bytes behind a magic number
+            self._not_archive = True
+            return fmt, expanded, iter(())
         expanded.file.seek(0)
         if is_tar_header(expanded.file.read(512)):
             suffix = {"gzip": "gz", "bzip2": "bz2", "xz": "xz"}[fmt]

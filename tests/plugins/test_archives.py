@@ -339,7 +339,7 @@ def test_encrypted_member_has_no_content_and_says_why(build):
 def test_random_bytes_behind_a_gzip_magic_are_no_member():
     data = fixtures.gzip_lookalike()
     result = analyze(container(data, path="/random.bin"), data)
-    assert result.children == ()
+    assert result.children == () and result.data is None  # no 'archive' key: it is not one
     assert result.warnings[0].startswith("not a gzip stream after all: its data does not decode")
 
 
