@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from forensix.budget import ExpansionBudget
+
 
 @dataclass(slots=True)
 class ScanConfig:
@@ -15,3 +17,5 @@ class ScanConfig:
     """``--hashset`` values: names of imported sets or paths to set files."""
     options: dict[str, Any] = field(default_factory=dict)
     """Free-form plugin options (``--option key=value``)."""
+    expansion: ExpansionBudget = field(default_factory=ExpansionBudget)
+    """Archive expansion allowed per evidence item, shared by every nesting level."""

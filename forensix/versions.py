@@ -26,9 +26,20 @@ def _libyal(module: str) -> Callable[[], str]:
     return version
 
 
-def _exifread() -> str:
-    import exifread
-    return exifread.__version__
+def _pillow() -> str:
+    import PIL
+    from PIL import features
+    return f"{PIL.__version__} (libwebp {features.version('webp')}, libavif {features.version('avif')})"
+
+
+def _pillow_heif() -> str:
+    import pillow_heif
+    return f"{pillow_heif.__version__} (libheif {pillow_heif.libheif_version()})"
+
+
+def _py7zr() -> str:
+    import py7zr
+    return py7zr.__version__
 
 
 _PROBES: dict[str, Callable[[], str]] = {
@@ -39,7 +50,9 @@ _PROBES: dict[str, Callable[[], str]] = {
     "libvhdi": _libyal("pyvhdi"),
     "libqcow": _libyal("pyqcow"),
     "libmagic": _libmagic,
-    "exifread": _exifread,
+    "pillow": _pillow,
+    "pillow-heif": _pillow_heif,
+    "py7zr": _py7zr,
 }
 
 

@@ -1,257 +1,350 @@
-"""Camera, serial number, time and GPS position from EXIF.
+"""Camera, serial number, time and GPS position of pictures and videos.
 
-A photo's EXIF ties it to a device (make, model, body serial), a moment and a
-place, which is often the first lead in a case. exifread does the parsing; this
-module decides which bytes it sees and keeps its failures on damaged input to
-one warning on the file:
+A photo's or a video's metadata ties it to a device (make, model, body
+serial), a moment and a place, which is often the first lead in a case. The
+reader runs only where the head says picture, video or XMP, and reads headers
+only (``plugins/picturemeta``):
 
-* a JPEG's EXIF is one APP1 segment before the image data, so the analyzer
-  walks the marker segments as chunks arrive and keeps only that segment;
-  TIFF, camera raw and HEIC files keep offsets anywhere, so their first
-  ``BUFFER_LIMIT`` bytes are kept whole;
-* exifread trusts the counts it reads (a MakerNote may claim four billion
-  bytes, read one at a time), so it reads through a file object with a budget
-  of reads that turns such a loop into an error instead of a hang;
-* exifread reports damage through the ``logging`` module; those records are
-  captured and become the file's warning instead of console noise.
+* a JPEG's metadata sits in APP segments before the image data (EXIF, XMP,
+  a FLIR camera's FFF records), so the analyzer walks the marker segments as
+  chunks arrive and keeps only those;
+* TIFF and TIFF-based raws, WebP, AVIF, HEIC and Fuji RAF keep their metadata
+  anywhere, so their first ``BUFFER_LIMIT`` bytes are kept whole and handed to
+  the container's reader (Pillow, pillow-heif, or our TIFF reader);
+* MP4/MOV/3GP and CR3 files are walked box by box as they stream past and
+  only the ``moov`` and ``uuid`` boxes are kept (up to ``BOX_LIMIT``), and
+  PNGs chunk by chunk, keeping only ``eXIf`` and ``iTXt``;
+* AVCHD video (.mts/.m2ts) keeps its camera and time in the H.264 stream: the
+  first ``AVCHD_LIMIT`` bytes are demultiplexed for it;
+* an XMP sidecar (``.xmp``) is read as XMP.
+
+EXIF comes first; maker notes, FLIR records, XMP and QuickTime fill what it
+lacks. Damaged metadata costs one warning on the file, in words.
 """
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import io
-import logging
-from collections.abc import Iterator
-from fractions import Fraction
+import struct
 from typing import Any
-
-import exifread
-from exifread.core.exceptions import ExifNotFound
 
 from forensix.hookspecs import hookimpl
 from forensix.records import AnalyzerResult, Digests, FileEntry, Finding
+from plugins.picturemeta import avchd, containers, exiftags, flir, isobmff, xmp
 
 NAME = "exif"
-VERSION = "1.0.0"
-DESCRIPTION = "Camera, serial, time and GPS from EXIF in JPEG/TIFF/HEIC/raw pictures."
+VERSION = "2.0.0"
+DESCRIPTION = ("Camera, serial, time and GPS from EXIF, maker notes, XMP, QuickTime and AVCHD metadata "
+               "(JPEG, TIFF/raw, PNG, WebP, AVIF, HEIC, CR3, RAF, MP4/MOV/3GP, MTS/M2TS, XMP sidecars).")
 MIN_SIZE = 16
 
 BUFFER_LIMIT = 16 * 1024 * 1024
-"""Most bytes kept per file; a raw file's EXIF and thumbnail sit well inside it."""
+"""Most bytes kept per picture; a raw file's EXIF and thumbnail sit well inside it."""
+AVCHD_LIMIT = 4 * 1024 * 1024
+"""Bytes of an AVCHD stream searched for its first MDPM (written with the first pictures)."""
+BOX_LIMIT = 16 * 1024 * 1024
+"""Largest ``moov``/``uuid`` box kept from a video: its metadata, and the sample tables around it."""
 
 _TIFF_MAGIC = (b"II*\x00", b"MM\x00*", b"IIRO", b"IIRS", b"MMOR", b"IIU\x00")
-"""TIFF and the TIFF-based raw formats (CR2, NEF, ARW, DNG, PEF, ORF, RW2) exifread reads."""
-_HEIF_BRANDS = (b"ftypheic", b"ftypavif", b"ftypmif1")
-"""The ISO-BMFF brands exifread looks into."""
-
-_SERIAL_TAGS = ("EXIF BodySerialNumber", "Image BodySerialNumber", "EXIF SerialNumber", "Image SerialNumber")
-_log = logging.getLogger(__name__)
-
-
-class _ReadBudgetExceeded(Exception):
-    """exifread was looping over a count no real picture has."""
-
-
-class _BudgetedReader(io.BytesIO):
-    """A BytesIO that fails after ``budget`` reads, bounding exifread's per-item loops."""
-
-    def __init__(self, data: bytes, budget: int) -> None:
-        super().__init__(data)
-        self._left = budget
-
-    def read(self, size: int | None = -1) -> bytes:
-        self._left -= 1
-        if self._left < 0:
-            raise _ReadBudgetExceeded("an entry's count is far larger than the data")
-        return super().read(size)
+"""TIFF and the TIFF-based raw formats (CR2, NEF, ARW, DNG, PEF, ORF, RW2)."""
+_HEIF_BRANDS = frozenset({b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1", b"mif2"})
+_AVIF_BRANDS = frozenset({b"avif", b"avis"})
+_QUICKTIME_TOP = frozenset({b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot"})
+_XMP_APP1 = b"http://ns.adobe.com/xap/1.0/\x00"
+_XMP_WANTED = {
+    "make": (b"Make",), "model": (b"Model",), "serial": (b"SerialNumber",), "gps_latitude": (b"GPSLatitude",),
+    "datetime_original": (b"DateTimeOriginal", b"DateCreated"),
+}
+"""Property names an XMP packet must hold for a missing field before it is worth parsing."""
 
 
-class _WarningCollector(logging.Handler):
+def kind_of(head: bytes) -> str | None:
+    """Which reader a file needs, from its first bytes; ``None`` for no picture, video or XMP."""
+    if head[:3] == b"\xff\xd8\xff":
+        return "jpeg"
+    if head[:4] in _TIFF_MAGIC:
+        return "tiff"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "webp"
+    if head.startswith(b"FUJIFILMCCD-RAW"):
+        return "raf"
+    if head[4:8] == b"ftyp":
+        size = struct.unpack_from(">I", head, 0)[0]
+        brands = {head[8:12]} | {head[i:i + 4] for i in range(16, min(size, 64, len(head)) - 3, 4)}
+        if head[8:12] in _AVIF_BRANDS or (brands & _AVIF_BRANDS and not brands & _HEIF_BRANDS - {b"mif1"}):
+            return "avif"
+        if head[8:12] in _HEIF_BRANDS or brands & (_HEIF_BRANDS - {b"mif1", b"msf1"}):
+            return "heif"
+        return "bmff"
+    if head[4:8] in _QUICKTIME_TOP:
+        return "bmff"
+    if avchd.layout(head) is not None:
+        return "avchd"
+    text = head[:2048].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if text.startswith((b"<?xpacket", b"<x:xmpmeta")) or (text.startswith(b"<?xml") and b"<x:xmpmeta" in text):
+        return "xmp"
+    return None
+
+
+class _JpegSegments:
+    """Walks a JPEG's marker segments as chunks arrive and keeps the metadata ones.
+
+    EXIF offsets are relative to its own TIFF header, so the segment alone reads
+    as the whole picture would; the walk stops at the start of the image data.
+    """
+
     def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.messages: list[str] = []
+        self._buf = b""
+        self._pos = 2  # after SOI
+        self._done = False
+        self.exif: bytes | None = None
+        self.exif_problem: str | None = None
+        self.xmp: bytes | None = None
+        self.flir: list[tuple[int, bytes]] = []
 
-    def emit(self, record: logging.LogRecord) -> None:
-        if not isinstance(record.msg, ExifNotFound):  # 'no EXIF here' is not damage
-            self.messages.append(record.getMessage())
+    def feed(self, chunk: bytes) -> None:
+        if self._done:
+            return
+        self._buf = self._buf + chunk if self._buf else chunk  # the head alone usually suffices: no copy
+        self._walk()
+        if len(self._buf) >= BUFFER_LIMIT:
+            self._done = True
 
+    def finish(self) -> None:
+        if self.exif is None and self._pos < len(self._buf):
+            self._take(self._pos, truncated=True)
 
-@contextlib.contextmanager
-def _exifread_warnings() -> Iterator[list[str]]:
-    """Capture exifread's log warnings instead of letting them reach the console."""
-    logger = logging.getLogger("exifread")
-    collector = _WarningCollector()
-    saved = logger.propagate, logger.level
-    logger.addHandler(collector)
-    logger.propagate = False
-    logger.setLevel(logging.WARNING)
-    try:
-        yield collector.messages
-    finally:
-        logger.removeHandler(collector)
-        logger.propagate, logger.level = saved
+    def _walk(self) -> None:
+        buf = self._buf
+        while not self._done:
+            pos = self._pos
+            if pos + 2 > len(buf):
+                return
+            marker = buf[pos + 1]
+            if buf[pos] != 0xFF or marker in (0xD9, 0xDA):  # damage, end of image, start of scan
+                self._done = True
+            elif marker == 0xFF:  # fill byte before a marker
+                self._pos += 1
+            elif pos + 4 > len(buf):
+                return
+            else:
+                end = pos + 2 + int.from_bytes(buf[pos + 2:pos + 4], "big")
+                if end > len(buf):
+                    return
+                self._take(pos)
+                self._pos = end
 
-
-def _run_exifread(data: bytes, *, details: bool, thumbnail: bool) -> tuple[dict[str, Any], list[str]]:
-    reader = _BudgetedReader(data, budget=2 * len(data) + 50_000)
-    with _exifread_warnings() as messages:
-        tags = exifread.process_file(reader, details=details, extract_thumbnail=thumbnail)
-    return tags, messages
-
-
-def _describe(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-
-
-def read_tags(data: bytes) -> tuple[dict[str, Any], list[str]]:
-    """exifread's tags for ``data`` (a whole TIFF-like file or SOI + APP1), and the damage seen.
-
-    A damaged thumbnail IFD can make exifread raise after the useful tags were
-    read, so a failing pass is retried without thumbnail extraction.
-    """
-    problems: list[str] = []
-    for thumbnail in (True, False):
-        try:
-            tags, logged = _run_exifread(data, details=False, thumbnail=thumbnail)
-        except Exception as exc:  # exifread raises whatever damaged data provokes (IndexError, struct.error ...)
-            problems.append(f"{_describe(exc)} while reading {'the thumbnail' if thumbnail else 'the tags'}")
-            continue
-        return tags, problems + logged
-    return {}, problems
-
-
-def _makernote_serial(data: bytes) -> tuple[str | None, list[str]]:
-    """The body serial some makers keep only in their MakerNote (Canon, Nikon, Olympus).
-
-    MakerNote decoding is exifread's least robust part and a MakerNote it cannot
-    decode is not damage, so only an absurd count is reported; other failures are quiet.
-    """
-    try:
-        tags, _ = _run_exifread(data, details=True, thumbnail=False)
-    except _ReadBudgetExceeded as exc:
-        return None, [f"MakerNote: {exc}"]
-    except Exception as exc:  # see read_tags
-        _log.debug("MakerNote not decoded: %s", _describe(exc))
-        return None, []
-    return _text(tags.get("MakerNote SerialNumber")), []
+    def _take(self, pos: int, truncated: bool = False) -> None:
+        buf = self._buf
+        if buf[pos + 1] != 0xE1:
+            return
+        length = int.from_bytes(buf[pos + 2:pos + 4], "big")
+        body = bytes(buf[pos + 4:pos + 2 + length])
+        if body.startswith(b"Exif\x00") and self.exif is None:
+            self.exif = body[6:]
+            if truncated:
+                self.exif_problem = f"EXIF segment truncated ({len(body)} of {length - 2} bytes)"
+        elif body.startswith(_XMP_APP1) and self.xmp is None and not truncated:
+            self.xmp = body[len(_XMP_APP1):]
+        elif body.startswith(b"FLIR\x00") and len(body) > 8 and not truncated:
+            self.flir.append((body[6], body[8:]))
 
 
-def _text(tag: Any) -> str | None:
-    if tag is None:
-        return None
-    value = tag.values
-    if isinstance(value, bytes):  # exifread leaves undecodable strings as bytes
-        value = value.decode("utf-8", "replace")
-    elif not isinstance(value, str):
-        value = tag.printable
-    return value.strip() or None
+class _ChunkFilter:
+    """Walks a file's top-level chunks as they stream past and keeps only the ones named
+    in ``KEEP`` (a video's ``mdat``, a PNG's ``IDAT`` are skipped, never buffered)."""
 
+    KEEP: frozenset[bytes] = frozenset()
 
-def _fraction(value: Any) -> Fraction:
-    """Exact value of a rational (or integer) EXIF value; ValueError when it has none."""
-    if isinstance(value, int):
-        return Fraction(value)
-    if isinstance(value, Fraction):
-        if value.denominator == 0:  # exifread keeps n/0 as a Ratio with a zero denominator
-            raise ValueError("zero denominator")
-        return Fraction(value.numerator, value.denominator)
-    raise ValueError(f"not a number: {value!r}")
+    def __init__(self, skip: int = 0, prefix: bytes = b"") -> None:
+        self.kept = bytearray(prefix)
+        self.problem: str | None = None
+        self._header = bytearray()
+        self._skip = skip
+        self._take = 0
+        self._stopped = False
 
+    def header_size(self, header: bytes) -> int:
+        return 8
 
-def _degrees(tag: Any, ref_tag: Any, negative_ref: str, limit: int, axis: str) -> tuple[float | None, str | None]:
-    """Signed decimal degrees from degrees/minutes/seconds rationals, or a problem."""
-    values = tag.values if isinstance(tag.values, list) else []
-    if not 1 <= len(values) <= 3:
-        return None, f"GPS {axis} has {len(values)} values"
-    try:
-        degrees = sum((_fraction(v) / 60 ** i for i, v in enumerate(values)), Fraction(0))
-    except ValueError as exc:
-        return None, f"GPS {axis} unreadable ({exc})"
-    ref = (_text(ref_tag) or "").upper()[:1]
-    if not ref:
-        return None, f"GPS {axis} {float(degrees):.6f} has no hemisphere reference; position not reported"
-    if degrees > limit:
-        return None, f"GPS {axis} {float(degrees)} is out of range"
-    return float(-degrees if ref == negative_ref else degrees), None
+    def parse(self, header: bytes) -> tuple[int | None, bytes]:
+        """The length of what follows the header (``None``: stop, the chunk is damaged), and the name."""
+        raise NotImplementedError
 
+    def feed(self, chunk: bytes) -> None:
+        i, n = 0, len(chunk)
+        while i < n and not self._stopped:
+            if self._skip:
+                step = min(self._skip, n - i)
+                self._skip -= step
+                i += step
+            elif self._take:
+                step = min(self._take, n - i)
+                self.kept += chunk[i:i + step]
+                self._take -= step
+                i += step
+            else:
+                need = self.header_size(bytes(self._header[:8])) - len(self._header)
+                self._header += chunk[i:i + need]
+                i += min(need, n - i)
+                if len(self._header) >= 8 and len(self._header) >= self.header_size(bytes(self._header[:8])):
+                    self._chunk()
 
-def _gps_time(tag: Any) -> str | None:
-    """``HH:MM:SS[.fff]`` from the three time rationals, normalised as ExifTool does."""
-    values = tag.values if isinstance(tag.values, list) else []
-    if len(values) != 3:
-        return None
-    try:
-        total = sum(_fraction(v) * 60 ** (2 - i) for i, v in enumerate(values))
-    except ValueError:
-        return None
-    hours, rest = divmod(total, 3600)
-    minutes, seconds = divmod(rest, 60)
-    text = f"{float(seconds):09.6f}".rstrip("0").rstrip(".")
-    return f"{int(hours):02d}:{int(minutes):02d}:{text}"
-
-
-def _gps(tags: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
-    out: dict[str, Any] = {}
-    problems: list[str] = []
-    lat_tag, lon_tag = tags.get("GPS GPSLatitude"), tags.get("GPS GPSLongitude")
-    if lat_tag is not None and lon_tag is not None:
-        lat, lat_problem = _degrees(lat_tag, tags.get("GPS GPSLatitudeRef"), "S", 90, "latitude")
-        lon, lon_problem = _degrees(lon_tag, tags.get("GPS GPSLongitudeRef"), "W", 180, "longitude")
-        problems += [p for p in (lat_problem, lon_problem) if p]
-        if lat is not None and lon is not None:
-            out["gps_latitude"], out["gps_longitude"] = lat, lon
-    altitude = tags.get("GPS GPSAltitude")
-    if altitude is not None and isinstance(altitude.values, list) and altitude.values:
-        try:
-            metres = _fraction(altitude.values[0])
-        except ValueError as exc:
-            problems.append(f"GPS altitude unreadable ({exc})")
+    def _chunk(self) -> None:
+        header = bytes(self._header)
+        self._header = bytearray()
+        body, kind = self.parse(header)
+        if body is None:
+            self._stopped = True
+        elif kind in self.KEEP and body <= BOX_LIMIT:
+            self.kept += self.kept_header(header, kind, body)
+            self._take = body
         else:
-            ref = tags.get("GPS GPSAltitudeRef")
-            below = ref is not None and isinstance(ref.values, list) and ref.values[:1] == [1]
-            out["gps_altitude"] = float(-metres if below else metres)
-    date, time = _text(tags.get("GPS GPSDate")), tags.get("GPS GPSTimeStamp")
-    clock = _gps_time(time) if time is not None else None
-    if date and clock:
-        out["gps_datetime"] = f"{date} {clock}Z"
-    return out, problems
+            if kind in self.KEEP:
+                self.problem = f"'{kind.decode('latin-1')}' of {body} bytes not read (limit {BOX_LIMIT})"
+            self._skip = body
+
+    def kept_header(self, header: bytes, kind: bytes, body: int) -> bytes:
+        return header
 
 
-def _thumbnail(tags: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
-    thumb = tags.get("JPEGThumbnail")
-    if not thumb:
-        return {"present": False}, []
-    declared = tags.get("Thumbnail JPEGInterchangeFormatLength")
-    expected = declared.values[0] if declared is not None and declared.values else len(thumb)
-    problems = [f"EXIF thumbnail truncated ({len(thumb)} of {expected} bytes)"] if len(thumb) < expected else []
-    return {"present": True, "md5": hashlib.md5(thumb).hexdigest()}, problems
+class _TopLevelBoxes(_ChunkFilter):
+    """ISO base media (MP4/MOV/3GP/CR3): only ``moov``, ``meta`` and ``uuid`` hold metadata."""
+
+    KEEP = frozenset({b"moov", b"meta", b"uuid"})
+
+    def header_size(self, header: bytes) -> int:
+        return 16 if header[:4] == b"\x00\x00\x00\x01" else 8
+
+    def parse(self, header: bytes) -> tuple[int | None, bytes]:
+        size, kind = struct.unpack_from(">I4s", header)
+        if size == 1:
+            size = struct.unpack_from(">Q", header, 8)[0]
+        if size == 0:  # to the end of the file
+            return BOX_LIMIT, kind
+        return (size - len(header) if size >= len(header) else None), kind
+
+    def kept_header(self, header: bytes, kind: bytes, body: int) -> bytes:
+        return struct.pack(">I4s", 8 + body, kind)
 
 
-def summarise(tags: dict[str, Any], data: bytes) -> tuple[dict[str, Any], list[str]]:
-    """The record's ``exif`` value from exifread's tags, and the problems found in them."""
-    out: dict[str, Any] = {}
-    for key, tag_name in (("make", "Image Make"), ("model", "Image Model"), ("software", "Image Software"),
-                          ("datetime_original", "EXIF DateTimeOriginal"),
-                          ("datetime_digitized", "EXIF DateTimeDigitized")):
-        value = _text(tags.get(tag_name))
-        if value:
-            out[key] = value
-    problems = [f"{label} IFD offset {tag.values[0]} points past the end of the data"
-                for label, tag in (("EXIF", tags.get("Image ExifOffset")), ("GPS", tags.get("Image GPSInfo")))
-                if tag is not None and tag.values and isinstance(tag.values[0], int) and tag.values[0] >= len(data)]
-    serial = next(filter(None, (_text(tags.get(name)) for name in _SERIAL_TAGS)), None)
-    if serial is None and "make" in out:
-        serial, makernote_problems = _makernote_serial(data)
-        problems += makernote_problems
-    if serial:
-        out["serial"] = serial
-    orientation = tags.get("Image Orientation")
-    if orientation is not None and isinstance(orientation.values, list) and orientation.values:
-        out["orientation"] = orientation.values[0]
-    gps, gps_problems = _gps(tags)
-    out.update(gps)
-    out["thumbnail"], thumb_problems = _thumbnail(tags)
-    return out, problems + gps_problems + thumb_problems
+class _PngChunks(_ChunkFilter):
+    """PNG: only ``eXIf`` and ``iTXt`` (XMP) hold metadata; each chunk ends with a 4-byte CRC."""
+
+    KEEP = frozenset({b"eXIf", b"iTXt"})
+
+    def __init__(self) -> None:
+        super().__init__(skip=8, prefix=b"\x89PNG\r\n\x1a\n")
+
+    def parse(self, header: bytes) -> tuple[int | None, bytes]:
+        length, kind = struct.unpack_from(">I4s", header)
+        return length + 4, kind
+
+
+class _ExifAnalyzer:
+    key = "exif"
+
+    def __init__(self, kind: str, size: int) -> None:
+        self._kind = kind
+        self._size = size
+        self._jpeg = _JpegSegments() if kind == "jpeg" else None
+        self._boxes = _TopLevelBoxes() if kind == "bmff" else _PngChunks() if kind == "png" else None
+        self._buf = bytearray()
+
+    def feed(self, chunk: bytes, offset: int) -> None:
+        if self._jpeg is not None:
+            self._jpeg.feed(chunk)
+        elif self._boxes is not None:
+            self._boxes.feed(chunk)
+        else:
+            limit = AVCHD_LIMIT if self._kind == "avchd" else BUFFER_LIMIT
+            if len(self._buf) < limit:
+                self._buf += chunk[:limit - len(self._buf)]
+
+    def finish(self, digests: Digests) -> AnalyzerResult:
+        out: dict[str, Any] = {}
+        problems: list[str] = []
+        try:
+            self._read(out, problems)
+        except Exception as exc:  # a container library on hostile data: one warning in words
+            problems.append(f"the {self._kind.upper()} container could not be read ({_words(exc)})")
+        if problems and self._buf and self._size > BUFFER_LIMIT and self._kind != "avchd":
+            problems[0] = f"(only the first {BUFFER_LIMIT} bytes were read) {problems[0]}"
+        exif = out or None
+        return AnalyzerResult(data=exif, findings=findings(exif) if exif else (), warnings=_one_warning(problems))
+
+    def _read(self, out: dict[str, Any], problems: list[str]) -> None:
+        kind, data = self._kind, bytes(self._buf)
+        if kind == "raf":
+            preview = containers.raf_jpeg(data)
+            if preview is None:
+                return
+            self._jpeg, kind = _JpegSegments(), "jpeg"
+            self._jpeg.feed(preview)
+        if kind == "jpeg":
+            segments = self._jpeg
+            segments.finish()
+            xmp_packet = segments.xmp
+            if segments.exif_problem:
+                problems.append(segments.exif_problem)
+            if segments.exif is not None:
+                xmp_packet = _exif(segments.exif, out, problems) or xmp_packet
+            if segments.flir:
+                _merge(out, flir.read(b"".join(part for _, part in sorted(segments.flir, key=lambda s: s[0]))))
+            _xmp(xmp_packet, out, problems)
+        elif kind == "tiff":
+            _xmp(_exif(data, out, problems), out, problems)
+        elif kind in ("png", "webp", "avif", "heif"):
+            if self._boxes is not None:  # PNG: the metadata chunks kept as they streamed past
+                data = bytes(self._boxes.kept)
+            reader = {"png": containers.png, "heif": containers.heif}.get(kind, containers.pillow)
+            tiff, xmp_packet = reader(data)
+            if tiff is not None:
+                xmp_packet = _exif(tiff, out, problems) or xmp_packet
+            _xmp(xmp_packet, out, problems)
+        elif kind == "bmff":
+            if self._boxes.problem:
+                problems.append(self._boxes.problem)
+            found, box_problems = isobmff.read(bytes(self._boxes.kept))
+            _merge(out, found)
+            problems += box_problems
+        elif kind == "avchd":
+            _merge(out, avchd.read(data, avchd.layout(data)))
+        elif kind == "xmp":
+            _xmp(xmp.packet(data) or data, out, problems, always=True)
+
+
+def _exif(tiff: bytes, out: dict[str, Any], problems: list[str]) -> bytes | None:
+    """Read a TIFF structure into ``out``; returns the XMP packet it holds (TIFF tag 700), if any."""
+    found, exif_problems, packet = exiftags.read(tiff)
+    problems += exif_problems
+    _merge(out, found)
+    return packet
+
+
+def _xmp(packet: bytes | None, out: dict[str, Any], problems: list[str], always: bool = False) -> None:
+    """Fill what is missing from an XMP packet; parsed only when it names a missing property."""
+    if not packet:
+        return
+    if not always and not any(name in packet for key, names in _XMP_WANTED.items() if key not in out
+                              for name in names):
+        return
+    found, xmp_problems = xmp.read(xmp.packet(packet) or packet)
+    problems += xmp_problems
+    _merge(out, found)
+
+
+def _merge(out: dict[str, Any], found: dict[str, Any]) -> None:
+    """Add what ``out`` lacks; a position is taken whole (latitude and longitude together)."""
+    if "gps_latitude" in out:
+        found = {k: v for k, v in found.items() if k not in ("gps_latitude", "gps_longitude")}
+    for key, value in found.items():
+        out.setdefault(key, value)
+
+
+def _words(exc: BaseException) -> str:
+    text = str(exc).split(" <_io.", 1)[0].strip()
+    return text or "damaged data"
 
 
 def findings(exif: dict[str, Any]) -> tuple[Finding, ...]:
@@ -267,92 +360,6 @@ def findings(exif: dict[str, Any]) -> tuple[Finding, ...]:
     return tuple(found)
 
 
-class _JpegExifSegment:
-    """Walks a JPEG's marker segments as chunks arrive and keeps the EXIF APP1 segment.
-
-    EXIF offsets are relative to its own TIFF header, so that segment behind an
-    SOI marker reads the same in exifread as the whole picture; and the walk does
-    not depend on exifread's 4000-byte look-ahead, which misses an APP1 placed
-    after a large ICC profile. Buffering stops at the start of the image data.
-    """
-
-    def __init__(self) -> None:
-        self._buf = bytearray()
-        self._pos = 2  # after SOI
-        self._start: int | None = None
-        self._done = False
-
-    def feed(self, chunk: bytes) -> None:
-        if self._done:
-            return
-        self._buf += chunk
-        self._walk()
-        if len(self._buf) >= BUFFER_LIMIT:
-            self._done = True
-
-    def _walk(self) -> None:
-        buf = self._buf
-        while not self._done:
-            pos = self._pos
-            if pos + 2 > len(buf):
-                return
-            marker = buf[pos + 1]
-            if buf[pos] != 0xFF or marker in (0xD9, 0xDA):  # damage, end of image, start of scan
-                self._done = True
-            elif marker == 0xFF:  # fill byte before a marker
-                self._pos += 1
-            elif pos + 8 > len(buf):
-                return
-            elif marker == 0xE1 and buf[pos + 4:pos + 8] == b"Exif":
-                self._start = pos
-                self._done = pos + 2 + int.from_bytes(buf[pos + 2:pos + 4], "big") <= len(buf)
-                return
-            else:
-                self._pos = pos + 2 + int.from_bytes(buf[pos + 2:pos + 4], "big")
-
-    def exif_stream(self) -> tuple[bytes | None, list[str]]:
-        """SOI + the EXIF segment (None when there is none), and a problem if it was cut short."""
-        if self._start is None:
-            return None, []
-        length = int.from_bytes(self._buf[self._start + 2:self._start + 4], "big")
-        segment = bytes(self._buf[self._start:self._start + 2 + length])
-        problems = [] if len(segment) == length + 2 else [
-            f"EXIF segment truncated ({len(segment) - 4} of {length - 2} bytes)"]
-        return b"\xff\xd8" + segment, problems
-
-
-class _ExifAnalyzer:
-    key = "exif"
-
-    def __init__(self, jpeg: bool, size: int) -> None:
-        self._jpeg = _JpegExifSegment() if jpeg else None
-        self._buf = bytearray()
-        self._size = size
-
-    def feed(self, chunk: bytes, offset: int) -> None:
-        if self._jpeg is not None:
-            self._jpeg.feed(chunk)
-        elif len(self._buf) < BUFFER_LIMIT:
-            self._buf += chunk[:BUFFER_LIMIT - len(self._buf)]
-
-    def finish(self, digests: Digests) -> AnalyzerResult:
-        if self._jpeg is not None:
-            data, problems = self._jpeg.exif_stream()
-            if data is None:
-                return AnalyzerResult()
-        else:
-            data, problems = bytes(self._buf), []
-        tags, read_problems = read_tags(data)
-        problems += read_problems
-        exif = None
-        if tags:
-            exif, summary_problems = summarise(tags, data)
-            problems += summary_problems
-        if problems and self._jpeg is None and self._size > BUFFER_LIMIT:
-            problems[0] = f"(only the first {BUFFER_LIMIT} bytes were read) {problems[0]}"
-        return AnalyzerResult(data=exif, findings=findings(exif) if exif else (), warnings=_one_warning(problems))
-
-
 def _one_warning(problems: list[str]) -> tuple[str, ...]:
     if not problems:
         return ()
@@ -362,8 +369,5 @@ def _one_warning(problems: list[str]) -> tuple[str, ...]:
 
 @hookimpl
 def forensix_file_analyzer(entry: FileEntry, head: bytes) -> _ExifAnalyzer | None:
-    if head[:3] == b"\xff\xd8\xff":
-        return _ExifAnalyzer(jpeg=True, size=entry.size)
-    if head[:4] in _TIFF_MAGIC or head[4:12] in _HEIF_BRANDS:
-        return _ExifAnalyzer(jpeg=False, size=entry.size)
-    return None
+    kind = kind_of(head)
+    return _ExifAnalyzer(kind, entry.size) if kind else None

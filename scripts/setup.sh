@@ -9,12 +9,12 @@ cd "$(dirname "$0")/.."
 SUDO=""
 [ "$(id -u)" = 0 ] || SUDO="sudo"
 
-# libmagic1/media-types: file types; sleuthkit: reference tools for checking;
+# libmagic1/media-types/shared-mime-info: file types and their families; sleuthkit: reference tools for checking;
 # mtools dosfstools e2fsprogs fdisk ntfs-3g ewf-tools qemu-utils genisoimage: build test and demo images;
 # chromium, poppler-utils: the report test opens the report in a real browser and reads its PDF.
 $SUDO apt-get update -qq
 $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-    python3-venv libmagic1 media-types sleuthkit mtools dosfstools e2fsprogs fdisk ntfs-3g poppler-utils \
+    python3-venv libmagic1 media-types shared-mime-info sleuthkit mtools dosfstools e2fsprogs fdisk ntfs-3g poppler-utils \
     ewf-tools qemu-utils genisoimage chromium fonts-dejavu-core >/dev/null
 
 PYTHON="${PYTHON:-python3}"

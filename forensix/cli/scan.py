@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import click
@@ -15,7 +15,8 @@ from forensix.casestore import SCAN_COMPLETE, CaseError, CaseStore
 from forensix.cli.console import UserError, console
 from forensix.cli.options import parse_options, plugin_options
 from forensix.cli.scanprogress import ScanDisplay
-from forensix.engine.coordinator import Coordinator, ScanStats
+from forensix.budget import SharedExpansionBudget
+from forensix.engine.coordinator import Coordinator, ScanStats, engine_context
 from forensix.engine.setup import PluginSpec, ScanSetup, configure
 from forensix.engine.units import EvidenceRef
 from forensix.evidence import EvidenceError, EvidenceSource, not_a_disk_image, open_evidence
@@ -121,6 +122,8 @@ def _scan(sources: list[EvidenceSource], case_dir: Path, host: PluginHost, opene
              for i, source in enumerate(sources)]
     started = time.monotonic()
     workers = (os.cpu_count() or 1) if workers is None else workers
+    if workers:  # one archive expansion budget per evidence item, whichever worker opens the archive
+        setup = replace(setup, budget=SharedExpansionBudget(engine_context(), [p.label for p in plans]))
     store.log_action("scan started", evidence=[str(s.path) for s in sources], hashsets=list(hashsets),
                      plugins=plugin_versions, plugin_load_failures=[f"{f.plugin}: {f.error}" for f in host.failures],
                      options=config.options, media_hash=media_hash, workers=workers, file_timeout=file_timeout,

@@ -143,7 +143,7 @@ class Coordinator:
         self.progress = progress or Progress()
         self.on_media_hash = on_media_hash
         self.stats = ScanStats()
-        self._ctx = _context() if workers else None
+        self._ctx = engine_context() if workers else None
         self._workers: list[_Worker] = []
         self._runner: UnitRunner | None = None
         self._next_unit = 1
@@ -480,7 +480,7 @@ def _queue_rows(offset: int, fs_type: str, refs: Iterable[FileRef]) -> Iterable[
         yield (offset, fs_type, ref.inode, ref.path, priority(ref.path), ref.first_offset, ref.size, ref_to_json(ref))
 
 
-def _context() -> Any:
+def engine_context() -> Any:
     """Workers forked from a clean server process with the engine already imported:
     they start in milliseconds, and never inherit the main process's threads."""
     ctx = multiprocessing.get_context("forkserver")

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from forensix.budget import ExpansionBudget
 from forensix.pluginhost import PluginHost, call_impl, get_plugin_host
 from forensix.scanconfig import ScanConfig
 
@@ -42,10 +43,15 @@ class ScanSetup:
     """Hash-set index folders (the main process imports set files before the workers start)."""
     options: tuple[tuple[str, str], ...] = ()
     file_timeout: float = 300.0
+    budget: ExpansionBudget | None = field(default=None, compare=False)
+    """The archive expansion budget every process of the scan takes from (shared memory)."""
 
     def config(self, store: Any = None) -> ScanConfig:
-        return ScanConfig(case_dir=Path(self.case_dir), store=store, hashsets=self.hashsets,
-                          options=dict(self.options))
+        config = ScanConfig(case_dir=Path(self.case_dir), store=store, hashsets=self.hashsets,
+                            options=dict(self.options))
+        if self.budget is not None:
+            config.expansion = self.budget
+        return config
 
     def fingerprint(self, plugin_versions: dict[str, str], hashset_digests: list[str]) -> str:
         """What makes two runs the same scan: resuming one with other settings would mix results."""

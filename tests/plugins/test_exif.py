@@ -29,9 +29,8 @@ DIVERGENCES = {
     # ExifTool drops a segment cut short; the plugin keeps what the surviving bytes hold (and warns).
     "truncated_app1.jpg": {"make", "model", "software", "datetime_original", "datetime_digitized",
                            "serial", "orientation"},
-    # Make's count is absurd but its offset is good: ExifTool drops it, exifread reads up to the NUL.
     # The latitude is unreadable, so the plugin reports no position at all rather than half of one.
-    "huge_count.jpg": {"make", "gps_longitude"},
+    "huge_count.jpg": {"gps_longitude"},
     # The thumbnail offset has no value: ExifTool reads ThumbnailLength bytes from offset 0 (not a JPEG);
     # the plugin reports no thumbnail.
     "bad_thumbnail_ifd.jpg": {"thumbnail"},
@@ -106,9 +105,9 @@ def test_fixture_matches_exiftool(name: str) -> None:
 @pytest.mark.parametrize(("name", "damage"), [
     ("truncated_app1.jpg", "EXIF segment truncated (300 of 1051 bytes)"),
     ("bad_ifd_offset.jpg", "GPS IFD offset 2147483632 points past the end of the data"),
-    ("huge_count.jpg", "GPS latitude has 0 values"),
-    ("huge_makernote.jpg", "MakerNote: an entry's count is far larger than the data"),
-    ("bad_thumbnail_ifd.jpg", "IndexError: list index out of range while reading the thumbnail"),
+    ("huge_count.jpg", "GPS latitude unreadable (its values lie past the end of the data)"),
+    ("huge_makernote.jpg", "MakerNote of 4294967295 bytes extends past the end of the data"),
+    ("bad_thumbnail_ifd.jpg", "EXIF thumbnail offset has no value"),
 ])
 def test_damaged_exif_costs_one_warning(name: str, damage: str, caplog: pytest.LogCaptureFixture) -> None:
     started = time.perf_counter()
@@ -116,7 +115,7 @@ def test_damaged_exif_costs_one_warning(name: str, damage: str, caplog: pytest.L
         result = analyse((FIXTURES / name).read_bytes(), name)
     assert time.perf_counter() - started < 2
     assert len(result.warnings) == 1 and damage in result.warnings[0]
-    assert not [r for r in caplog.records if r.name.startswith("exifread") and r.levelno >= logging.WARNING]
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
 
 
 def test_damaged_thumbnail_ifd_keeps_the_other_tags() -> None:
@@ -170,13 +169,16 @@ def test_large_tiff_is_read_up_to_the_limit(monkeypatch: pytest.MonkeyPatch) -> 
     assert result.warnings[0].startswith("EXIF damaged: (only the first 300 bytes were read)")
 
 
-@pytest.mark.parametrize("head", [b"\x00\x00\x00\x18ftypheic", b"II*\x00\x08\x00\x00\x00", b"IIRO\x08\x00\x00\x00"])
-def test_heic_tiff_and_raw_are_claimed(head: bytes) -> None:
+@pytest.mark.parametrize("head", [b"\x00\x00\x00\x18ftypheic", b"II*\x00\x08\x00\x00\x00", b"IIRO\x08\x00\x00\x00",
+                                  b"\x89PNG\r\n\x1a\n", b"RIFF\x00\x00\x00\x00WEBPVP8X", b"\x00\x00\x00\x14ftypqt  ",
+                                  b"FUJIFILMCCD-RAW ", b"<?xpacket begin=''?><x:xmpmeta"])
+def test_pictures_videos_and_xmp_are_claimed(head: bytes) -> None:
     entry = FileEntry(evidence="test", volume_offset=0, fs_type="test", path="/x", inode="1", deleted=False, size=64)
     assert exif.forensix_file_analyzer(entry=entry, head=head + bytes(52)) is not None
 
 
-@pytest.mark.parametrize("head", [b"\x89PNG\r\n\x1a\n" + bytes(32), b"plain text, not a picture", b"PK\x03\x04"])
+@pytest.mark.parametrize("head", [b"<?xml version='1.0'?><html/>" + bytes(32), b"plain text, not a picture",
+                                  b"PK\x03\x04" + bytes(32)])
 def test_other_formats_are_not_claimed(head: bytes) -> None:
     assert analyse(head, "x.bin") is None
 
@@ -196,3 +198,40 @@ def test_mutated_exif_never_raises(picture: str) -> None:
             data[rng.randrange(2, region)] = rng.randrange(256)
         result = analyse(bytes(data), picture)
         assert result is None or len(result.warnings) <= 1
+
+
+# -- odd and hostile TIFF structures (tests/fixtures/picture_fixtures.py) -----------
+
+def _picture_fixtures():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("picture_fixtures", FIXTURES.parent / "picture_fixtures.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+pictures_built = _picture_fixtures()
+
+
+def test_software_written_as_bytes_is_text_and_an_empty_model_is_absent() -> None:
+    result = analyse(pictures_built.odd_types_tiff(), "scan.tif")
+    assert result.warnings == ()
+    assert result.data["software"] == "Scanner Suite 3.1" and result.data["make"] == "Epson"
+    assert "model" not in result.data
+
+
+def test_crafted_tiff_costs_one_warning_in_words() -> None:
+    """Counts of billions, self-referencing IFDs, a 4 GB maker note: nothing is read
+    past the data and nothing loops (its cost is measured by bench/analyzers_bench.py)."""
+    result = analyse(pictures_built.crafted_tiff(1 << 20), "crafted.tif", chunk_size=1 << 20)
+    assert len(result.warnings) == 1
+    assert "points past the end of the data" in result.warnings[0]
+    assert "Error" not in result.warnings[0]
+    assert "make" not in (result.data or {})
+
+
+def test_webp_claiming_a_huge_canvas_is_a_warning_not_a_failure() -> None:
+    result = analyse(pictures_built.huge_canvas_webp(), "x.webp")
+    assert len(result.warnings) == 1 and result.warnings[0].startswith("EXIF damaged: the WEBP container")
+    assert "Error" not in result.warnings[0]

@@ -185,3 +185,34 @@ def test_scan_summary_counts_distinct_values_across_files(tmp_path):
     out = run_cli("scan", folder, "--case", tmp_path / "case", "--no-progress").stderr
     assert re.search(r"distinct ipv4 identifiers\s*│\s*2\b", out), out
     assert re.search(r"distinct email identifiers\s*│\s*1\b", out)
+
+
+# -- binary content: only what stands in a text run --------------------------------
+
+def binary(*parts: bytes) -> bytes:
+    """Random bytes (no text) with ``parts`` embedded, each between two NULs."""
+    noise = random.Random(9).randbytes(4096)
+    return noise[:2048] + b"".join(b"\x00" + p + b"\x00" for p in parts) + noise[2048:]
+
+
+def test_binary_content_is_judged_from_the_head():
+    assert identifiers.is_text(PLANTED.encode()) and identifiers.is_text(PLANTED.encode("utf-16-le"))
+    assert not identifiers.is_text(binary(b"x"))
+
+
+def test_binary_keeps_identifiers_in_text_runs():
+    data = binary(b"server 203.0.113.45", b"mail trader.k@example.org", b"http://files.example.com/a",
+                  b"2001:0db8:0000:0000:0000:0000:0000:0001")
+    assert kinds_values(analyze(data)) == {("ipv4", "203.0.113.45"), ("email", "trader.k@example.org"),
+                                           ("url", "http://files.example.com/a"), ("ipv6", "2001:db8::1")}
+
+
+@pytest.mark.parametrize("part", [b"1.2.3.4", b"a@b.cd", b"fe80::1", b"2001:db8::8a2e:370:7334", b"11::bb"])
+def test_binary_drops_short_runs_and_compressed_ipv6(part):
+    """A value with no text around it, or IPv6 in a form binary data makes by chance."""
+    assert analyze(binary(part)).data == []
+
+
+def test_utf16_strings_in_binary_are_kept():
+    data = binary("host 198.51.100.7 ok".encode("utf-16-le"))
+    assert kinds_values(analyze(data)) == {("ipv4", "198.51.100.7")}
