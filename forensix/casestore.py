@@ -150,6 +150,9 @@ class CaseStore:
         self.case_dir = case_dir
         self.db = db
         self.read_only = read_only
+        self._files: list[tuple[Any, ...]] = []
+        self._findings: list[tuple[Any, ...]] = []
+        self._next_file_id: int | None = None
 
     @classmethod
     def open(cls, case_dir: str | Path, create: bool = False, read_only: bool = False) -> "CaseStore":
@@ -167,6 +170,9 @@ class CaseStore:
         db.row_factory = sqlite3.Row
         try:
             db.execute("PRAGMA journal_mode=WAL")
+            # WAL with NORMAL: a commit is atomic and survives the process being killed; a power
+            # cut can only roll back the last commits, which a resumed scan does again
+            db.execute("PRAGMA synchronous=NORMAL")
             db.execute("PRAGMA foreign_keys=ON")
             version = _schema_version(db)
             if version is not None and version > SCHEMA_VERSION:
@@ -319,19 +325,30 @@ class CaseStore:
                         (evidence_id, scan_id, location, message))
 
     def add_rows(self, evidence_id: int, scan_id: int, rows: Iterable[StoredRecord]) -> None:
-        """Store records made by :func:`stored_record` (in a worker); the caller commits."""
+        """Store records made by :func:`stored_record` (in a worker), at the next :meth:`commit`.
+
+        The rows are written in bulk at each commit, with ids given here: there is one writer
+        per case (:mod:`forensix.caselock`), and the findings need their file's id.
+        """
+        if self._next_file_id is None:
+            self._next_file_id = self.db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM file_rows").fetchone()[0]
         for row in rows:
-            cur = self.db.execute(
-                "INSERT INTO file_rows(evidence_id, scan_id, volume_offset, fs_type, path, inode, deleted,"
-                " size, md5, sha1, sha256, container, alert, known_good, warning_count, record)"
-                " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", (evidence_id, scan_id, *row.columns))
-            if row.findings:
-                file_id = cur.lastrowid
-                self.db.executemany(
-                    "INSERT INTO finding_rows(file_id, scan_id, plugin, kind, value, detail) VALUES(?,?,?,?,?,?)",
-                    [(file_id, scan_id, *finding) for finding in row.findings])
+            file_id = self._next_file_id
+            self._next_file_id += 1
+            self._files.append((file_id, evidence_id, scan_id, *row.columns))
+            self._findings.extend((file_id, scan_id, *finding) for finding in row.findings)
 
     def commit(self) -> None:
+        if self._files:
+            self.db.executemany(
+                "INSERT INTO file_rows(id, evidence_id, scan_id, volume_offset, fs_type, path, inode, deleted, size,"
+                " md5, sha1, sha256, container, alert, known_good, warning_count, record)"
+                " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", self._files)
+            self._files = []
+        if self._findings:
+            self.db.executemany("INSERT INTO finding_rows(file_id, scan_id, plugin, kind, value, detail)"
+                                " VALUES(?,?,?,?,?,?)", self._findings)
+            self._findings = []
         self.db.commit()
 
     def export_records(self) -> Iterator[dict[str, Any]]:

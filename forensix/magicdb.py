@@ -341,8 +341,9 @@ class MagicIndex:
     ``starts_only`` keeps only the tests of what a head holds at a fixed place (strings at an
     offset, searches of a single position): the text tests' searches over kilobytes and their
     regular expressions are what make libmagic slow on text, and are left out there. Binary
-    tests that cannot be indexed (indirect offsets, relations, regular expressions, searches)
-    are put in a small database of their own, which libmagic runs itself in microseconds.
+    tests that cannot be indexed are searches (evaluated here) or tests of indirect offsets and
+    relations, put in a small database of their own (:attr:`others`), which libmagic runs itself
+    in microseconds.
     """
 
     def __init__(self, entries: list[Entry], kind: int, starts_only: bool = False,
@@ -350,7 +351,7 @@ class MagicIndex:
         self.names = {e.value: e for e in entries if e.type == NAME}
         tables: dict[tuple[int, int, bool], dict[bytes, list[Entry]]] = {}
         others: list[Entry] = []
-        self._regexes: list[Entry] = []
+        self._evaluated: list[Entry] = []
         for entry in entries:
             if entry.level or not entry.flag & kind:
                 continue
@@ -360,38 +361,74 @@ class MagicIndex:
                 tables.setdefault((position, len(expected), fold), {}).setdefault(expected, []).append(entry)
             elif starts_only:
                 continue
-            elif entry.type == REGEX:
-                self._regexes.append(entry)  # libmagic compiles a regular expression on every call
+            elif entry.type in (REGEX, SEARCH):
+                # libmagic compiles a regular expression on every call, and searches byte by
+                # byte (case-folded searches of kilobytes cost it 30 us); Python does both at once
+                self._evaluated.append(entry)
             else:
                 others.append(entry)
-        self._tables = tuple((position, length, fold, table) for (position, length, fold), table in sorted(
-            tables.items()))
-        self._others = _subset(database, others, list(self.names.values())) if others and database else None
+        self._searches = tuple(_search_check(e) for e in self._evaluated if e.type == SEARCH)
+        self._evaluated = [e for e in self._evaluated if e.type != SEARCH or _search_check(e) is None]
+        self._searches = tuple(check for check in self._searches if check is not None)
+        self._lower_to = max((check[2] for check in self._searches if check[4]), default=0)
+        by_position: dict[int, list[tuple[int, bool, dict[bytes, list[Entry]]]]] = {}
+        for (position, length, fold), table in sorted(tables.items()):
+            by_position.setdefault(position, []).append((length, fold, table))
+        self._positions = tuple((position, _first_bytes(group), tuple(group))
+                                for position, group in sorted(by_position.items()))
+        self.others = _subset(database, others, list(self.names.values())) if database else None
+        """A compiled database of the tests not indexed here, with every named subroutine."""
 
-    def candidates(self, head: bytes) -> Iterator[Entry]:
+    def candidates(self, head: bytes) -> list[Entry]:
+        """The indexed tests whose expected bytes the head holds, and the searches."""
         size = len(head)
-        lowered = None
-        for position, length, fold, table in self._tables:
-            if position + length > size:
-                if position >= size:
-                    break  # the tables are in order of position
+        found: list[Entry] = []
+        for position, firsts, group in self._positions:
+            if position >= size:
+                break  # in order of position
+            if head[position] not in firsts:
                 continue
-            if fold:
-                if lowered is None:
-                    lowered = head[:4096].lower()
-                found = table.get(lowered[position:position + length] if position + length <= 4096
-                                  else head[position:position + length].lower())
-            else:
-                found = table.get(head[position:position + length])
-            if found:
-                yield from found
-        yield from self._regexes
+            for length, fold, table in group:
+                if position + length <= size:
+                    piece = head[position:position + length]
+                    hits = table.get(piece.lower() if fold else piece)
+                    if hits:
+                        found += hits
+        return found + self._evaluated
 
     def could_match(self, head: bytes) -> bool:
+        """Whether an indexed test or a search could name the head."""
         evaluate = _Eval(head, self.names)
         if any(evaluate.could_print(entry) for entry in self.candidates(head)):
             return True
-        return self._others is not None and _others_cookie(self._others).from_buffer(head) != "data"
+        lowered = head[:self._lower_to].lower() if self._lower_to else b""
+        for entry, start, end, pattern, fold in self._searches:
+            if len(head) >= start + len(entry.value) and pattern in (lowered if fold else head)[start:end]:
+                if evaluate.could_print(entry):
+                    return True
+        return False
+
+
+def _search_check(entry: Entry) -> tuple[Entry, int, int, bytes, bool] | None:
+    """A top-level search as ``(entry, start, end, literal, folded)``: the literal must lie in
+    ``head[start:end]`` (lower-cased when folded) for the search to match; None when the
+    search cannot be put so (no literal, a relation other than equality)."""
+    pattern, fold = _pattern(entry)
+    if entry.reln != "=" or not pattern or entry.flag & (INDIR | OFFADD | INDIROFFADD) or entry.offset < 0:
+        return None
+    end = entry.offset + entry.str_range + len(entry.value) * 4 if entry.str_range else 1 << 30
+    return entry, entry.offset, end, pattern.lower() if fold else pattern, fold
+
+
+def _first_bytes(group: list[tuple[int, bool, dict[bytes, list[Entry]]]]) -> frozenset[int]:
+    """The values the first byte at a position must have for one of its tables to hold a key."""
+    firsts = set()
+    for _length, fold, table in group:
+        for key in table:
+            firsts.add(key[0])
+            if fold:
+                firsts.add(key[:1].upper()[0])
+    return frozenset(firsts)
 
 
 def _subset(database: bytes, tests: list[Entry], names: list[Entry]) -> bytes:
@@ -405,9 +442,8 @@ def _subset(database: bytes, tests: list[Entry], names: list[Entry]) -> bytes:
     return header + first + second
 
 
-@functools.lru_cache(maxsize=2)
-def _others_cookie(database: bytes):
-    """libmagic on the subset database, with its built-in tests off: "data" means no entry printed."""
+def load_database(database: bytes, mime: bool):
+    """A libmagic handle on a compiled database given as bytes (libmagic reads it from a file)."""
     import os
     import tempfile
 
@@ -417,12 +453,9 @@ def _others_cookie(database: bytes):
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(database)
-        cookie = magic.Magic(magic_file=path)
+        return magic.Magic(magic_file=path, mime=mime)
     finally:
         os.unlink(path)  # libmagic has read it
-    cookie.flags |= magic.MAGIC_NO_CHECK_BUILTIN
-    magic.magic_setflags(cookie.cookie, cookie.flags)
-    return cookie
 
 
 @dataclass(frozen=True, slots=True)
@@ -431,6 +464,8 @@ class MagicIndexes:
     text: MagicIndex
 
     def could_match(self, head: bytes, is_text: bool) -> bool:
+        """Whether an indexed test could name the head: then only the whole database gives
+        libmagic's answer; otherwise the built-in tests with :attr:`MagicIndex.others` do."""
         return self.binary.could_match(head) or (is_text and self.text.could_match(head))
 
 

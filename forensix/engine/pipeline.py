@@ -29,15 +29,23 @@ or a hang can be put down to a file and a stage; called once per chunk at most."
 
 @dataclass(frozen=True, slots=True)
 class _Analyzers:
-    """The ``forensix_file_analyzer`` implementations with their size bounds, read once."""
+    """The ``forensix_file_analyzer`` implementations, each as a function of (entry, head)
+    with its size bounds, worked out once per scan rather than once per file."""
 
-    impls: tuple[tuple[Any, str, int | None, int | None], ...]
+    impls: tuple[tuple[Callable[[FileEntry, bytes], Any], str, int | None, int | None], ...]
 
     @classmethod
     def of(cls, host: PluginHost) -> "_Analyzers":
-        return cls(tuple((impl, impl.plugin_name, getattr(impl.plugin, "MIN_SIZE", None),
+        return cls(tuple((_caller(impl), impl.plugin_name, getattr(impl.plugin, "MIN_SIZE", None),
                           getattr(impl.plugin, "MAX_SIZE", None))
                          for impl in host.impls("forensix_file_analyzer")))
+
+
+def _caller(impl: Any) -> Callable[[FileEntry, bytes], Any]:
+    """The hook implementation called with the arguments it declares (pluggy lets it declare fewer)."""
+    if tuple(impl.argnames) == ("entry", "head"):
+        return impl.function
+    return lambda entry, head: call_impl(impl, entry=entry, head=head)
 
 
 class FilePipeline:
@@ -138,11 +146,11 @@ class FilePipeline:
     def _open(self, entry: FileEntry, head: bytes, warnings: list[str]) -> list[tuple[str, Any]]:
         out = []
         size = entry.size
-        for impl, name, low, high in self._analyzers.impls:
+        for call, name, low, high in self._analyzers.impls:
             if (low is not None and size < low) or (high is not None and size > high):
                 continue
             try:
-                analyzer = call_impl(impl, entry=entry, head=head)
+                analyzer = call(entry, head)
             except Exception as exc:
                 self._failed(name, entry, exc, warnings)
                 continue

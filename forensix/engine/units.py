@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, fields
 
-from forensix.records import FileEntry
+from forensix.records import ChunkReader, FileEntry
 
 ByteRun = tuple[int, int, int]
 """``(file_offset, image_offset, length)`` of one stretch of a file's content on the media."""
@@ -63,12 +63,12 @@ class FileRef:
     path_hex: str | None = None
     """The raw path's bytes in hex when they are not valid UTF-8 (``path`` then shows them escaped)."""
 
-    def entry(self, evidence: str, volume: VolumeRef) -> FileEntry:
-        """The engine's entry for this file, without a reader yet."""
+    def entry(self, evidence: str, volume: VolumeRef, read_chunks: ChunkReader | None = None) -> FileEntry:
+        """The engine's entry for this file, reading through ``read_chunks``."""
         return FileEntry(evidence=evidence, volume_offset=volume.offset, fs_type=volume.fs_type, path=self.path,
                          inode=self.inode, deleted=self.deleted, size=self.size, mtime=self.mtime,
                          atime=self.atime, ctime=self.ctime, crtime=self.crtime, warnings=self.warnings,
-                         byte_runs=self.byte_runs, path_hex=self.path_hex)
+                         byte_runs=self.byte_runs, path_hex=self.path_hex, read_chunks=read_chunks)
 
 
 _REF_FIELDS = [f.name for f in fields(FileRef)]

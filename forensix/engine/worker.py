@@ -19,7 +19,8 @@ from forensix.casestore import StoredRecord, stored_record
 from forensix.engine.pipeline import FilePipeline
 from forensix.engine.setup import ScanSetup, configure
 from forensix.engine.units import EvidenceRef, FileRef, VolumeRef, WorkUnit
-from forensix.records import Digests, FileRecord
+from forensix.records import Digests, FileEntry, FileRecord
+from forensix.walkers import folder, tsk
 
 SEND_EVERY = 0.05
 """Seconds between result messages: few enough to cost nothing, often enough that a
@@ -141,19 +142,9 @@ class UnitRunner:
         self._holes_told.update(new)
         return new
 
-    def _entry(self, unit: WorkUnit, ref: FileRef, source: Any, fs: Any):
-        from dataclasses import replace
-
-        entry = ref.entry(unit.evidence.label, unit.volume)
-        if source.is_folder:
-            from forensix.walkers import folder
-
-            reader = folder.reader(source.path, ref)
-        else:
-            from forensix.walkers import tsk
-
-            reader = tsk.reader(fs, ref)
-        return replace(entry, read_chunks=reader)
+    def _entry(self, unit: WorkUnit, ref: FileRef, source: Any, fs: Any) -> FileEntry:
+        reader = folder.reader(source.path, ref) if source.is_folder else tsk.reader(fs, ref)
+        return ref.entry(unit.evidence.label, unit.volume, reader)
 
     def close(self) -> None:
         self._opened.close()
