@@ -25,7 +25,7 @@ class HashSetError(Exception):
 
 
 class HashEntry(NamedTuple):
-    """One entry of a hash set: up to three digests and what the list says about them.
+    """One entry of a hash set: up to three digests and a PDQ, and what the list says about them.
 
     A NamedTuple rather than a frozen dataclass on purpose: an NSRL import makes
     tens of millions of these, and a frozen dataclass ``__init__`` costs about
@@ -42,6 +42,8 @@ class HashEntry(NamedTuple):
     size: int | None = None
     extra: str | None = None
     """Other metadata as a JSON object text (series, victim identified, NSRL package)."""
+    pdq: bytes | None = None
+    """The picture's PDQ perceptual hash (32 bytes), for near-duplicate matching."""
 
 
 def parse_digest(text: str, algo: str) -> bytes:
