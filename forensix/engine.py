@@ -194,10 +194,12 @@ class Scanner:
                 continue
             key = getattr(analyzer, "key", None)
             if key is not None:
-                if result.data is not None:
-                    analysis[key] = result.data
-            elif isinstance(result.data, dict):
-                analysis.update(result.data)
+                items = {} if result.data is None else {key: result.data}
+            else:
+                items = result.data if isinstance(result.data, dict) else {}
+            for field, value in items.items():  # lists under one key (hash_matches) add up, in plugin order
+                before = analysis.get(field)
+                analysis[field] = before + value if isinstance(before, list) and isinstance(value, list) else value
             findings.extend(result.findings)
             warnings.extend(f"{name}: {w}" for w in result.warnings)
             children.extend(result.children)

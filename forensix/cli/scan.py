@@ -79,10 +79,12 @@ def progress_bars(disable: bool) -> Progress:
               help="Hash the whole media before and after the scan, before only, or not at all (each pass "
                    "reads the whole image; `forensix verify-evidence` can hash it later).")
 @click.option("--no-progress", is_flag=True, help="No progress bars (for logs and scripts).")
+@click.option("--pdq-threshold", type=click.IntRange(0, 64), metavar="BITS",
+              help="Largest PDQ distance (bits of 256) at which a picture near-matches a listed one [default: 31].")
 @plugin_options
 def command(evidence: tuple[str, ...], case_dir: Path, hashsets: tuple[str, ...], exhibits: tuple[str, ...],
-            options: tuple[str, ...], media_hash: str, no_progress: bool, disable: tuple[str, ...], enable: tuple[str, ...],
-            plugins_dirs: tuple[Path, ...]) -> None:
+            options: tuple[str, ...], media_hash: str, no_progress: bool, pdq_threshold: int | None,
+            disable: tuple[str, ...], enable: tuple[str, ...], plugins_dirs: tuple[Path, ...]) -> None:
     """Scan EVIDENCE (disk images: raw/dd, split raw, E01, VMDK, VHD/VHDX, QCOW2; or folders)."""
     if len(exhibits) > len(evidence):
         raise UserError("more --exhibit numbers than evidence items")
@@ -98,8 +100,10 @@ def command(evidence: tuple[str, ...], case_dir: Path, hashsets: tuple[str, ...]
     host = get_plugin_host(plugins_dirs=plugins_dirs, enable=enable, disable=disable)
     for failure in host.failures:
         console.warning(f"plugin {failure.plugin} not loaded: {failure.error}")
-    config = ScanConfig(case_dir=case_dir.resolve(), store=store, hashsets=hashsets,
-                        options=parse_options(options))
+    plugin_settings = parse_options(options)
+    if pdq_threshold is not None:
+        plugin_settings["pdq_threshold"] = pdq_threshold
+    config = ScanConfig(case_dir=case_dir.resolve(), store=store, hashsets=hashsets, options=plugin_settings)
     _check_hashsets(hashsets, config)
     started = time.monotonic()
     store.log_action("scan started", evidence=[str(s.path) for s in sources], hashsets=list(hashsets),
