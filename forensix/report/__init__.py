@@ -15,6 +15,7 @@ from forensix.custody import REPORT_ACTION, write_sidecar
 from forensix.pluginhost import PluginHost, get_plugin_host
 from forensix.report.context import APPENDIX_CHUNK, APPENDIX_OPEN, ContextBuilder, ReportOptions
 from forensix.report.extensions import apply_column_filters, plugin_filters, plugin_sections
+from forensix.report.nearmatches import near_matches
 from forensix.report.render import environment, render_to_file
 from forensix.report.thumbnails import Thumbnailer, evidence_paths
 
@@ -50,6 +51,7 @@ def generate_report(store: CaseStore, output: Path, options: ReportOptions = Rep
         "report_id": report_id, "sidecar_name": output.name + ".sha256", "generated_at": utc_now(), "tool_version": __version__,
         "host": platform.node(), "log_head": log_head, "options": options,
         "cover": builder.cover(), "summary": builder.summary(), "alerts": builder.alerts(),
+        "near_matches": near_matches(builder),
         "disguised": builder.disguised(), "photos": builder.photos(), "network": builder.network(),
         "integrity": builder.integrity(), "action_log": builder.action_log(), "warnings": builder.warnings(),
         "appendix": builder.appendix(), "appendix_rows": appendix_rows, "appendix_chunk": APPENDIX_CHUNK,
@@ -80,7 +82,7 @@ def _method(host: PluginHost, scan: dict[str, Any]) -> list[dict[str, str]]:
 
 
 def _add_thumbnails(store: CaseStore, context: dict[str, Any]) -> None:
-    alert_hashes = {a["sha256"] for a in context["alerts"]}
+    alert_hashes = {a["sha256"] for a in context["alerts"]} | {n["sha256"] for n in context["near_matches"]["items"]}
     thumbs = Thumbnailer(evidence_paths(store.evidence()), alert_hashes)
     try:
         for item in context["photos"] + context["disguised"]:

@@ -93,8 +93,8 @@ class ContextBuilder:
             "files": count("SELECT COUNT(*) FROM files WHERE container IS NULL"),
             "archive_members": count("SELECT COUNT(*) FROM files WHERE container IS NOT NULL"),
             "deleted": count("SELECT COUNT(*) FROM files WHERE deleted=1"),
-            "alerts": count("SELECT COUNT(*) FROM files WHERE alert=1"),
-            "alert_hashes": count("SELECT COUNT(DISTINCT sha256) FROM files WHERE alert=1"),
+            "alerts": count("SELECT COUNT(DISTINCT file_id) FROM findings WHERE kind='hash_alert'"),
+            "alert_hashes": count("SELECT COUNT(DISTINCT value) FROM findings WHERE kind='hash_alert'"),
             "alert_categories": sorted((s, c, n) for (s, c), n in categories.items()),
             "known_good": count("SELECT COUNT(*) FROM files WHERE known_good=1"),
             "disguised": count("SELECT COUNT(*) FROM files WHERE json_extract(record, '$.extension_mismatch')=1"),
@@ -118,11 +118,12 @@ class ContextBuilder:
             matches = {}
             for c in copies:
                 for m in c["record"].get("hash_matches") or []:
-                    if m.get("alert"):
+                    if m.get("alert") and m.get("match") != "pdq":  # near matches have their own list
                         key = (m.get("set"), m.get("category"), m.get("media_id"))
                         matches[key] = {**m, "hashset": hashsets.get(m.get("set"), {})}
-            out.append({"sha256": sha256, "md5": copies[0]["md5"], "size": copies[0]["size"],
-                        "matches": list(matches.values()), "copies": copies})
+            if matches:
+                out.append({"sha256": sha256, "md5": copies[0]["md5"], "size": copies[0]["size"],
+                            "matches": list(matches.values()), "copies": copies})
         out.sort(key=lambda a: (min(str(m.get("category")) for m in a["matches"]) if a["matches"] else "", a["sha256"]))
         return out
 
