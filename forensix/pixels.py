@@ -61,7 +61,8 @@ def sniff(head: bytes) -> str | None:
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return "WEBP"
     if head[4:8] == b"ftyp":
-        brands = {head[8:12]} | {head[i:i + 4] for i in range(16, min(len(head), int.from_bytes(head[:4], "big"), 64), 4)}
+        end = min(len(head), int.from_bytes(head[:4], "big"), 64)  # the ftyp box: major, version, compatible
+        brands = {head[8:12]} | {head[i:i + 4] for i in range(16, end, 4)}
         if brands & _AVIF_BRANDS:
             return "AVIF"
         if head[8:12] in _HEIF_BRANDS:

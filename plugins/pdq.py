@@ -136,8 +136,8 @@ class _Analyzer:
 
     def finish(self, digests: Digests) -> AnalyzerResult:
         if self.size > MAX_BYTES:
-            return AnalyzerResult(warnings=(f"{self.fmt} picture of {self.size:,} bytes is over the "
-                                            f"{MAX_BYTES >> 20} MiB limit: no perceptual hash",))
+            return AnalyzerResult(warnings=(f"{self.fmt} picture of {self.size:,} bytes is larger than the "
+                                            f"{MAX_BYTES:,}-byte limit: no perceptual hash",))
         if not digests.complete:  # content incomplete: the engine has said so already
             return AnalyzerResult()
         data, self.chunks = b"".join(self.chunks), []

@@ -75,7 +75,10 @@ class HashSet:
     def close(self) -> None:
         self._keys, self._tables, self.pdq = {}, {}, None
         for m in self._maps:
-            m.close()
+            try:
+                m.close()
+            except BufferError:  # an array a caller still holds views it: unmapped when that goes
+                pass
         for fd in self._fds.values():
             os.close(fd)
         self._maps, self._fds = [], {}

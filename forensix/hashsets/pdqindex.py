@@ -102,7 +102,8 @@ def _pairs(runs: np.ndarray) -> np.ndarray:
 @lru_cache(maxsize=64)
 def _masks(bits: int, flips: int) -> np.ndarray:
     """Every ``bits``-bit value with at most ``flips`` bits set."""
-    values = [sum(1 << b for b in chosen) for r in range(min(flips, bits) + 1) for chosen in combinations(range(bits), r)]
+    values = [sum(1 << b for b in chosen)
+              for r in range(min(flips, bits) + 1) for chosen in combinations(range(bits), r)]
     return np.array(values, np.uint32)
 
 

@@ -75,7 +75,8 @@ def _parse_block(a: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tuple[B
     rows = np.flatnonzero(ok)
     categories = None
     if has_category[rows].any():
-        blob, _ = text_field(a, np.where(has_category, first + 1, ends)[rows], np.where(has_category, category_end, ends)[rows])
+        blob, _ = text_field(a, np.where(has_category, first + 1, ends)[rows],
+                             np.where(has_category, category_end, ends)[rows])
         categories = [c or None for c in blob.decode("utf-8", "replace").split("\0")[:-1]]
     texts = {}
     if has_media[rows].any():

@@ -175,3 +175,24 @@ def test_forensix_configure_and_forensix_scan_finished_frame_the_scan(scanner):
     assert s.host.pm.get_plugin("badconf") is None
     assert s.store.count("SELECT COUNT(*) FROM warnings WHERE message LIKE '%badconf failed during configure%'") == 1
     assert s.finish().extra == {"phases_seen": 1}
+
+
+def test_lists_under_one_key_add_up_in_plugin_order(scanner):
+    """Two analyzers give ``hash_matches`` (exact, then near): neither replaces the other."""
+    class Gives:
+        def __init__(self, key, data):
+            self.key, self.data = key, data
+
+        def feed(self, chunk, offset):
+            pass
+
+        def finish(self, digests):
+            return AnalyzerResult(data=self.data)
+
+    s = scanner(plugin_module("exact", lambda e, head: Gives("hash_matches", [{"match": "exact"}])),
+                plugin_module("near", lambda e, head: Gives(None, {"pdq": {"quality": 90},
+                                                                   "hash_matches": [{"match": "pdq"}]})),
+                plugin_module("other", lambda e, head: Gives("mime", "image/png")))
+    record, _ = s._read_and_analyze(entry("/p", [b"picture"]))
+    assert record.analysis["hash_matches"] == [{"match": "exact"}, {"match": "pdq"}]
+    assert record.analysis["pdq"] == {"quality": 90} and record.analysis["mime"] == "image/png"
