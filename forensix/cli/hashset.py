@@ -20,7 +20,7 @@ PROGRESS_FROM = 8 << 20
 
 @click.group("hashset")
 def command() -> None:
-    """Import, list and inspect known-file hash sets (VICS, NSRL, hashdeep, md5sum)."""
+    """Import, list and inspect known-file hash sets (VICS, NSRL, hashdeep, md5sum, PDQ lists)."""
 
 
 @command.command("import")
@@ -82,7 +82,8 @@ def _show(hs: HashSet) -> None:
         ("format", hs.fmt),
         ("entries", str(hs.entries)),
         ("rejected", str(hs.rejected)),
-        ("digests", ", ".join(f"{algo} {n}" for algo, n in hs.algorithms.items())),
+        ("digests", ", ".join(f"{algo} {n}" for algo, n in hs.algorithms.items()) or "none"),
+        ("PDQ hashes", f"{hs.pdq.count} (near matches of pictures)" if hs.pdq else "none"),
         ("categories", f"{categories} [scheme {hs.scheme.name}]" if categories else "none"),
         ("source", hs.source_path),
         ("source sha256", hs.source_sha256),

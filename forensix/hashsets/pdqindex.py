@@ -24,9 +24,13 @@ Files, beside the digest index (``entries`` M = the set's entries with a PDQ):
 
 * ``pdq.hash``  M x 32 bytes, the hashes, in entry order
 * ``pdq.pid``   M x uint32, the payload id (entry number) of each
-* ``pdq.tNN.run`` (2**w + 1) x uint32 for table NN: where the rows whose chunk
-  NN has each value start in ``pdq.tNN.row``
-* ``pdq.tNN.row`` M x uint32: hash rows in ascending order of chunk NN
+* ``pdq.runs``  TABLES x (2**w + 1) uint32: for each table, where the rows whose
+  chunk has each value start in that table's part of ``pdq.rows``
+* ``pdq.rows``  TABLES x M uint32: hash rows in ascending order of each table's chunk
+
+All tables sit in one pair of files so a search does each step for every
+table in one numpy call: a scan asks 8 hashes at a time, where the cost of a
+call, not of the data, would otherwise dominate.
 """
 from __future__ import annotations
 
@@ -43,7 +47,7 @@ from forensix.pdq import HASH_BYTES
 TABLES = 11
 MAX_CHUNK_BITS = 23
 """11 x 23 = 253 of the 256 bits: a chunk plus its bit offset always fits one 32-bit word."""
-HASH_FILE, PID_FILE = "pdq.hash", "pdq.pid"
+HASH_FILE, PID_FILE, RUNS_FILE, ROWS_FILE = "pdq.hash", "pdq.pid", "pdq.runs", "pdq.rows"
 ROW = np.dtype("<u4")
 BLOCK = 1 << 20
 """Hashes read at a time while the tables are built."""
@@ -56,25 +60,18 @@ Mapper = Callable[[str, np.dtype], np.ndarray]
 """Memory-maps an index file as an array (``HashSet._map``)."""
 
 
-def run_file(table: int) -> str:
-    return f"pdq.t{table:02d}.run"
-
-
-def row_file(table: int) -> str:
-    return f"pdq.t{table:02d}.row"
-
-
 def chunk_bits(count: int) -> int:
     """``w`` for ``count`` hashes: about one hash per chunk value, at most ``MAX_CHUNK_BITS``."""
     return max(1, min(MAX_CHUNK_BITS, count.bit_length() - 1))
 
 
-def chunks(hashes: np.ndarray, table: int, bits: int) -> np.ndarray:
-    """Chunk ``table`` (bits ``table * bits`` to ``(table + 1) * bits``, most significant first)
-    of each (n, 32) uint8 hash, as uint32."""
-    byte, shift = divmod(table * bits, 8)
-    word = np.ascontiguousarray(hashes[:, byte:byte + 4]).view(">u4").ravel()
-    return ((word >> np.uint32(32 - shift - bits)) & np.uint32((1 << bits) - 1)).astype(np.uint32)
+def chunks(hashes: np.ndarray, tables: np.ndarray, bits: int) -> np.ndarray:
+    """(n, len(tables)) uint32: chunk t is bits ``t * bits`` to ``(t + 1) * bits`` (most
+    significant first) of each (n, 32) uint8 hash."""
+    byte, shift = np.divmod(np.asarray(tables) * bits, 8)
+    b = hashes[:, byte[:, None] + np.arange(4)].astype(np.uint32)  # the 4 bytes holding each chunk
+    word = (b[..., 0] << 24) | (b[..., 1] << 16) | (b[..., 2] << 8) | b[..., 3]
+    return (word >> (32 - shift - bits).astype(np.uint32)) & np.uint32((1 << bits) - 1)
 
 
 def build_tables(directory: Path, count: int, order: Callable[[np.ndarray], np.ndarray]) -> dict[str, Any]:
@@ -82,12 +79,14 @@ def build_tables(directory: Path, count: int, order: Callable[[np.ndarray], np.n
     ascending argsort of uint32 keys. Returns the manifest facts."""
     bits = chunk_bits(count)
     hashes = np.memmap(directory / HASH_FILE, np.uint8, mode="r", shape=(count, HASH_BYTES))
-    for table in range(TABLES):
-        keys = np.concatenate([chunks(hashes[i:i + BLOCK], table, bits) for i in range(0, count, BLOCK)])
-        runs = np.zeros((1 << bits) + 1, ROW)
-        np.cumsum(np.bincount(keys, minlength=1 << bits), out=runs[1:])
-        runs.tofile(directory / run_file(table))
-        order(keys).astype(ROW).tofile(directory / row_file(table))
+    with open(directory / RUNS_FILE, "wb") as runs_file, open(directory / ROWS_FILE, "wb") as rows_file:
+        for table in range(TABLES):
+            keys = np.concatenate([chunks(hashes[i:i + BLOCK], np.array([table]), bits).ravel()
+                                   for i in range(0, count, BLOCK)])
+            runs = np.zeros((1 << bits) + 1, ROW)
+            np.cumsum(np.bincount(keys, minlength=1 << bits), out=runs[1:])
+            runs_file.write(runs.tobytes())
+            rows_file.write(order(keys).astype(ROW).tobytes())
     del hashes
     return {"entries": count, "tables": TABLES, "chunk_bits": bits}
 
@@ -116,8 +115,9 @@ class PdqIndex:
         self.tables: int = facts["tables"]
         self._items = mapper(HASH_FILE, _ITEM)
         self.pids = mapper(PID_FILE, ROW)
-        self._bounds = [_pairs(mapper(run_file(t), ROW)) for t in range(self.tables)]
-        self._rows = [mapper(row_file(t), ROW) for t in range(self.tables)]
+        self._bounds = _pairs(mapper(RUNS_FILE, ROW))
+        self._rows = mapper(ROWS_FILE, ROW)
+        self._run_span = (1 << self.bits) + 1
 
     def search(self, queries: bytes | np.ndarray, threshold: int, threads: int = 1) -> tuple[np.ndarray, ...]:
         """Every (query number, row, distance) with distance <= ``threshold``, each pair once.
@@ -160,27 +160,23 @@ class PdqIndex:
         return np.repeat(np.arange(queries), self.count), np.tile(np.arange(self.count), queries)
 
     def _probe(self, q: np.ndarray, flips: list[int]) -> tuple[np.ndarray, np.ndarray]:
-        """(query, row) of every row whose chunk is within the table's flips of the query's."""
-        which, found = [], []
-        for table, flip in enumerate(flips):
-            if flip < 0:
-                continue
-            masks = _masks(self.bits, flip)
-            probes = (chunks(q, table, self.bits)[:, None] ^ masks[None, :]).ravel().astype(np.intp)
-            bounds = self._bounds[table][probes]  # (start, end) of each probed run in one gather
-            low = (bounds & 0xFFFFFFFF).astype(np.intp)
-            counts = (bounds >> 32).astype(np.intp) - low
-            hit = np.flatnonzero(counts)
-            if not len(hit):
-                continue
-            low, counts = low[hit], counts[hit]
-            probe = np.repeat(np.arange(len(hit)), counts)
-            offset = np.arange(len(probe)) - (np.cumsum(counts) - counts)[probe]
-            which.append(hit[probe] // len(masks))
-            found.append(self._rows[table][low[probe] + offset])
-        if not which:
-            return np.empty(0, np.intp), np.empty(0, np.intp)
-        return np.concatenate(which), np.concatenate(found).astype(np.intp)
+        """(query, row) of every row whose chunk, in some table, is within that table's flips
+        of the query's: every table at once."""
+        tables = np.array([t for t, f in enumerate(flips) if f >= 0])
+        masks = _masks(self.bits, max(flips))
+        # masks come by number of bits set: a table allowed one flip fewer takes a prefix of them
+        usable = np.arange(len(masks)) < np.array([len(_masks(self.bits, flips[t])) for t in tables])[:, None]
+        probes = (chunks(q, tables, self.bits)[:, :, None] ^ masks)[:, usable]  # (queries, probes)
+        table_of = np.broadcast_to(tables[:, None], usable.shape)[usable]
+        bounds = self._bounds[(probes + (table_of * self._run_span)).ravel().astype(np.intp)]
+        low = (bounds & 0xFFFFFFFF).astype(np.intp)
+        counts = (bounds >> 32).astype(np.intp) - low
+        ends = np.cumsum(counts)
+        total = int(ends[-1]) if len(ends) else 0
+        base = np.tile(table_of * self.count, len(q)) + low - ends + counts
+        rows = self._rows[np.arange(total) + np.repeat(base, counts)]
+        which = np.repeat(np.repeat(np.arange(len(q)), probes.shape[1]), counts)
+        return which, rows.astype(np.intp)
 
     def _check(self, first: int, q: np.ndarray, which: np.ndarray, rows: np.ndarray,
                threshold: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
