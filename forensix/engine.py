@@ -197,9 +197,9 @@ class Scanner:
                 items = {} if result.data is None else {key: result.data}
             else:
                 items = result.data if isinstance(result.data, dict) else {}
-            for field, value in items.items():  # lists under one key (hash_matches) add up, in plugin order
-                before = analysis.get(field)
-                analysis[field] = before + value if isinstance(before, list) and isinstance(value, list) else value
+            for item, value in items.items():  # lists under one key (hash_matches) add up, in plugin order
+                before = analysis.get(item)
+                analysis[item] = before + value if isinstance(before, list) and isinstance(value, list) else value
             findings.extend(result.findings)
             warnings.extend(f"{name}: {w}" for w in result.warnings)
             children.extend(result.children)

@@ -174,17 +174,6 @@ def compute(pixels: Any, dihedral: bool = False) -> PdqResult:
     return PdqResult(hashes[0], _quality(samples), hashes if dihedral else ())
 
 
-def parse_hex(text: str) -> bytes:
-    """32 bytes from a 64-digit hex PDQ; ValueError says why not."""
-    text = text.strip()
-    if len(text) != 2 * HASH_BYTES:
-        raise ValueError(f"PDQ hash must have {2 * HASH_BYTES} hex digits, got {len(text)}")
-    try:
-        return bytes.fromhex(text)
-    except ValueError:
-        raise ValueError(f"invalid hex in PDQ hash {text[:70]!r}") from None
-
-
 def distance(a: bytes, b: bytes) -> int:
     """Hamming distance of two hashes."""
     return (int.from_bytes(a, "big") ^ int.from_bytes(b, "big")).bit_count()

@@ -88,6 +88,8 @@ def command(evidence: tuple[str, ...], case_dir: Path, hashsets: tuple[str, ...]
     """Scan EVIDENCE (disk images: raw/dd, split raw, E01, VMDK, VHD/VHDX, QCOW2; or folders)."""
     if len(exhibits) > len(evidence):
         raise UserError("more --exhibit numbers than evidence items")
+    if pdq_threshold is not None:  # the pdq plugin reads it as an option
+        options += (f"pdq_threshold={pdq_threshold}",)
     sources = [_open(path) for path in evidence]
     for source in sources:
         if source.is_folder and case_dir.resolve().is_relative_to(source.path):
@@ -100,10 +102,8 @@ def command(evidence: tuple[str, ...], case_dir: Path, hashsets: tuple[str, ...]
     host = get_plugin_host(plugins_dirs=plugins_dirs, enable=enable, disable=disable)
     for failure in host.failures:
         console.warning(f"plugin {failure.plugin} not loaded: {failure.error}")
-    plugin_settings = parse_options(options)
-    if pdq_threshold is not None:
-        plugin_settings["pdq_threshold"] = pdq_threshold
-    config = ScanConfig(case_dir=case_dir.resolve(), store=store, hashsets=hashsets, options=plugin_settings)
+    config = ScanConfig(case_dir=case_dir.resolve(), store=store, hashsets=hashsets,
+                        options=parse_options(options))
     _check_hashsets(hashsets, config)
     started = time.monotonic()
     store.log_action("scan started", evidence=[str(s.path) for s in sources], hashsets=list(hashsets),

@@ -20,9 +20,8 @@ from typing import IO, Any, Mapping, Sequence
 import numpy as np
 
 from forensix.hashsets import layout, pdqindex
-from forensix.hashsets.entries import ALGORITHMS, HashEntry, HashSetError
+from forensix.hashsets.entries import ALGORITHMS, PDQ_BYTES, HashEntry, HashSetError
 from forensix.hashsets.writequeue import WriteQueue
-from forensix.pdq import HASH_BYTES
 
 BATCH = 1 << 18
 BUCKET_BITS = 6
@@ -76,9 +75,9 @@ def _pdq_column(column: Sequence[bytes | None]) -> np.ndarray | None:
     missing = column.count(None)
     if missing == len(column):
         return None
-    blank = bytes(HASH_BYTES)
+    blank = bytes(PDQ_BYTES)
     joined = b"".join(column) if not missing else b"".join(h or blank for h in column)
-    return np.frombuffer(joined, np.uint8).reshape(-1, HASH_BYTES)
+    return np.frombuffer(joined, np.uint8).reshape(-1, PDQ_BYTES)
 
 
 def _text_column(column: Sequence[str | None]) -> tuple[bytes, np.ndarray]:

@@ -42,7 +42,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from forensix.pdq import HASH_BYTES
+from forensix.hashsets.entries import PDQ_BYTES
 
 TABLES = 11
 MAX_CHUNK_BITS = 23
@@ -54,7 +54,7 @@ BLOCK = 1 << 20
 CANDIDATES = 1 << 20
 """Candidates checked at a time by a search: bounds its scratch memory (about 64 MiB)."""
 
-_ITEM = np.dtype((np.void, HASH_BYTES))
+_ITEM = np.dtype((np.void, PDQ_BYTES))
 """A hash as one 32-byte item: gathered in one copy rather than four words."""
 Mapper = Callable[[str, np.dtype], np.ndarray]
 """Memory-maps an index file as an array (``HashSet._map``)."""
@@ -78,7 +78,7 @@ def build_tables(directory: Path, count: int, order: Callable[[np.ndarray], np.n
     """Write the tables for the ``count`` hashes already in ``pdq.hash``; ``order`` is a stable
     ascending argsort of uint32 keys. Returns the manifest facts."""
     bits = chunk_bits(count)
-    hashes = np.memmap(directory / HASH_FILE, np.uint8, mode="r", shape=(count, HASH_BYTES))
+    hashes = np.memmap(directory / HASH_FILE, np.uint8, mode="r", shape=(count, PDQ_BYTES))
     with open(directory / RUNS_FILE, "wb") as runs_file, open(directory / ROWS_FILE, "wb") as rows_file:
         for table in range(TABLES):
             keys = np.concatenate([chunks(hashes[i:i + BLOCK], np.array([table]), bits).ravel()
@@ -125,7 +125,7 @@ class PdqIndex:
         ``queries`` is n x 32 bytes; rows index ``pids``. ``threads`` > 1 splits
         the queries over threads (numpy releases the GIL in its loops)."""
         q = np.frombuffer(queries, np.uint8) if isinstance(queries, bytes) else np.asarray(queries, np.uint8)
-        q = np.ascontiguousarray(q).reshape(-1, HASH_BYTES)
+        q = np.ascontiguousarray(q).reshape(-1, PDQ_BYTES)
         flips = self._flips(threshold)
         per_query = int(sum(len(_masks(self.bits, f)) for f in flips if f >= 0) * (1 + self.count / (1 << self.bits)))
         brute = per_query >= self.count  # a small set: comparing every hash is cheaper

@@ -13,18 +13,15 @@ which keeps them or says what is wrong.
 """
 from __future__ import annotations
 
-import codecs
-import os
 import re
 from pathlib import Path
 from typing import Iterator
 
 import numpy as np
 
-from forensix.hashsets.entries import HashEntry, ReadLog
+from forensix.hashsets.entries import PDQ_BYTES, HashEntry, ReadLog, parse_pdq
 from forensix.hashsets.indexwriter import Batch
-from forensix.hashsets.lineblocks import MAX_TEXT, hex_field, read_lines, text_field
-from forensix.pdq import HASH_BYTES, parse_hex
+from forensix.hashsets.lineblocks import MAX_TEXT, hex_field, read_file, text_field
 
 FORMAT = "pdq"
 DEFAULT_KIND = "known-bad"
@@ -44,12 +41,7 @@ def sniff(head: bytes) -> bool:
 
 
 def read(path: Path, log: ReadLog) -> Iterator[HashEntry | Batch]:
-    log.total = os.path.getsize(path)
-    with open(path, "rb") as f:
-        if f.read(len(codecs.BOM_UTF8)) != codecs.BOM_UTF8:
-            f.seek(0)
-        yield from read_lines(f, 0, log, _parse_block, _line)
-    log.position(log.total)
+    return read_file(path, log, _parse_block, _line)
 
 
 def _parse_block(a: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tuple[Batch, np.ndarray]:
@@ -59,7 +51,7 @@ def _parse_block(a: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tuple[B
     size = ends[-1] + 1 if len(ends) else 0
     commas = np.flatnonzero(a[:size] == _COMMA)
     blanks = np.flatnonzero((a[:size] == _SPACE) | (a[:size] == _TAB))
-    hex_end = starts + 2 * HASH_BYTES
+    hex_end = starts + 2 * PDQ_BYTES
     far = np.iinfo(np.intp).max
     after = np.concatenate((commas, [far] * 3))
     at = np.searchsorted(commas, starts)  # each line's first comma (or one of a later line)
@@ -68,7 +60,7 @@ def _parse_block(a: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tuple[B
     has_category = first < ends
     has_media = second < ends
     ok = ~skip & ~blank & (third >= ends) & np.where(has_category, first == hex_end, ends == hex_end)
-    hashes, good = hex_field(a, starts, np.minimum(hex_end, ends), HASH_BYTES)
+    hashes, good = hex_field(a, starts, np.minimum(hex_end, ends), PDQ_BYTES)
     ok &= good
     category_end = np.where(has_media, second, ends)
     ok &= (category_end - first <= MAX_TEXT) & (ends - second <= MAX_TEXT)
@@ -94,7 +86,7 @@ def _entry(line: str) -> HashEntry:
     fields = [field.strip() for field in line.split(",")]
     if len(fields) > 3:
         raise ValueError(f"{len(fields)} fields where a PDQ line has at most 3 (hash, category, media id)")
-    pdq = parse_hex(fields[0])
+    pdq = parse_pdq(fields[0])
     category = fields[1] if len(fields) > 1 and fields[1] else None
     media_id = fields[2] if len(fields) > 2 and fields[2] else None
     return HashEntry(category=category, media_id=media_id, pdq=pdq)

@@ -23,8 +23,7 @@ from typing import Any, Iterator
 
 import ijson
 
-from forensix.hashsets.entries import ALGORITHMS, HashEntry, ReadLog, parse_digest
-from forensix.pdq import parse_hex
+from forensix.hashsets.entries import ALGORITHMS, HashEntry, ReadLog, parse_digest, parse_pdq
 
 FORMAT = "vics"
 DEFAULT_KIND = "known-bad"
@@ -100,7 +99,7 @@ def _digests(fields: dict[str, Any]) -> dict[str, bytes | None]:
             texts.append((algo.replace("-", "").lower(), alt.get("hashvalue") or alt.get("value")))
     for algo, text in texts:
         if algo in found and isinstance(text, str) and text.strip():
-            found[algo] = parse_hex(text) if algo == "pdq" else parse_digest(text, algo)
+            found[algo] = parse_pdq(text) if algo == "pdq" else parse_digest(text, algo)
     return found
 
 

@@ -15,7 +15,7 @@ from forensix.pdq import ORIENTATION_WORDS, THRESHOLD
 
 
 def near_matches(builder: Any) -> dict[str, Any]:
-    """Context for ``report_templates/nearmatches.html.j2`` from a
+    """Context for ``report_templates/near_matches.html.j2`` from a
     :class:`forensix.report.context.ContextBuilder`: ``ran`` (the last scan ran
     the pdq plugin), ``threshold``, ``items`` (one per file and listed picture,
     nearest first) and ``files`` (how many files)."""
