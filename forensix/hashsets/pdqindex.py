@@ -3,22 +3,22 @@
 Why multi-index hashing in numpy rather than FAISS (``IndexBinaryMultiHash``,
 what HMA uses): a scan opens the index in every worker process, and must open
 a set of millions in milliseconds without loading it. FAISS keeps its hash
-tables as in-memory maps that are rebuilt when an index is read (seconds and
-gigabytes per process for 10 million hashes); these tables are flat sorted
-arrays, memory-mapped like the digest index, so opening costs nothing and the
-page cache is shared by every process. The search is a few numpy calls per
-table, whatever the number of queries.
+tables as in-memory maps, filled when an index is loaded, so each worker would
+hold its own copy; these tables are flat sorted arrays, memory-mapped like the
+digest index, so opening costs nothing and the page cache is shared by every
+process. The search is a few numpy calls, whatever the number of queries.
 
 How it finds every hash within ``t`` bits (Norouzi et al., "Fast search in
 Hamming space with multi-index hashing"): ``TABLES`` disjoint chunks of ``w``
 bits each are cut from the 256 bits. If two hashes differ in at most ``t``
-bits, some chunk differs in at most ``t // TABLES`` of them (pigeonhole), so
-trying every chunk value within that many bits of the query's, in every
-table, reaches every candidate; each candidate is then checked on all 256
-bits. With 11 tables and ``t = 31`` that is 277 values a table; ``w`` grows
-with the set (23 bits from 8 million hashes up: about one row per value), so
-a query touches some 3,000 table slots and 3,000 candidates at 10 million
-hashes instead of 10 million comparisons. A small set is compared in full.
+bits, some chunk differs in at most ``t // TABLES`` of them (pigeonhole; the
+generalised form in ``_flips`` lets some tables try one bit fewer), so trying
+every chunk value within that many bits of the query's, in every table,
+reaches every candidate; each candidate is then checked on all 256 bits.
+With 11 tables and ``t = 31`` that is 277 values in ten tables and 24 in
+one; ``w`` grows with the set (23 bits from 8 million hashes up: about one row
+per value), so a query touches some 2,800 table slots and 3,300 candidates at
+10 million hashes instead of 10 million comparisons. A small set is compared in full.
 
 Files, beside the digest index (``entries`` M = the set's entries with a PDQ):
 
