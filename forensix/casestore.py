@@ -191,14 +191,14 @@ class CaseStore:
 
     def close(self) -> None:
         if not self.read_only:
-            self.db.commit()
+            self.commit()
         self.db.close()
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
         try:
             yield
-            self.db.commit()
+            self.commit()
         except BaseException:
             self.db.rollback()
             raise

@@ -8,6 +8,7 @@ run only when asked for with ``--enable-plugin NAME``.
 BUILTIN: tuple[str, ...] = (
     "plugins.filetype",
     "plugins.hashmatch",
+    "plugins.pdq",
     "plugins.exif",
     "plugins.identifiers",
     "plugins.archives",

@@ -1,12 +1,15 @@
 """Running the CLI in tests as a user runs it; imported by test modules and conftests."""
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
 import subprocess
+import sys
 from contextlib import contextmanager
 from pathlib import Path
+from types import ModuleType
 from typing import Iterator
 
 import pytest
@@ -58,3 +61,14 @@ def read_only(folder: Path) -> Iterator[Path]:
     finally:
         for p, mode in modes.items():
             p.chmod(mode)
+
+
+def fixture_script(name: str) -> ModuleType:
+    """A builder script of ``tests/fixtures`` (not a package), loaded by path, once."""
+    module_name = f"forensix_fixture_{name}"
+    if module_name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(module_name, Path(__file__).parent / "fixtures" / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[module_name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[module_name]

@@ -21,7 +21,7 @@ PROGRESS_FROM = 8 << 20
 
 @click.group("hashset", cls=CommandGroup)
 def command() -> None:
-    """Import, list and inspect known-file hash sets (VICS, NSRL, hashdeep, md5sum)."""
+    """Import, list and inspect known-file hash sets (VICS, NSRL, hashdeep, md5sum, PDQ lists)."""
 
 
 @command.command("import")
@@ -83,7 +83,8 @@ def _show(hs: HashSet) -> None:
         ("format", hs.fmt),
         ("entries", f"{hs.entries:,}"),
         ("rejected", f"{hs.rejected:,}"),
-        ("digests", ", ".join(f"{algo} {n:,}" for algo, n in hs.algorithms.items())),
+        ("digests", ", ".join(f"{algo} {n:,}" for algo, n in hs.algorithms.items()) or "none"),
+        ("PDQ hashes", f"{hs.pdq.count:,} (near matches of pictures)" if hs.pdq else "none"),
         ("categories", f"{categories} [scheme {hs.scheme.name}]" if categories else "none"),
         ("source", hs.source_path),
         ("source sha256", hs.source_sha256),

@@ -68,10 +68,12 @@ class _Plan:
               help="Scan evidence again although its scan completed; the earlier result stays until the new "
                    "scan completes.")
 @click.option("--no-progress", is_flag=True, help="No progress display (for logs and scripts).")
+@click.option("--pdq-threshold", type=click.IntRange(0, 64), metavar="BITS",
+              help="Largest PDQ distance (bits of 256) at which a picture near-matches a listed one [default: 31].")
 @plugin_options
 def command(evidence: tuple[str, ...], case_dir: Path, hashsets: tuple[str, ...], exhibits: tuple[str, ...],
             options: tuple[str, ...], media_hash: str, workers: int | None, file_timeout: float, rescan: bool,
-            no_progress: bool, disable: tuple[str, ...], enable: tuple[str, ...],
+            no_progress: bool, pdq_threshold: int | None, disable: tuple[str, ...], enable: tuple[str, ...],
             plugins_dirs: tuple[Path, ...]) -> None:
     """Scan EVIDENCE (disk images: raw/dd, split raw, E01, VMDK, VHD/VHDX, QCOW2; or folders).
 
@@ -82,6 +84,8 @@ def command(evidence: tuple[str, ...], case_dir: Path, hashsets: tuple[str, ...]
     if len(exhibits) > len(evidence):
         raise UserError("more --exhibit numbers than evidence items")
     media_hash = "once" if media_hash == "start" else media_hash
+    if pdq_threshold is not None:  # the pdq plugin reads it as an option
+        options += (f"pdq_threshold={pdq_threshold}",)
     sources = [_open(path) for path in evidence]
     for source in sources:
         if source.is_folder and case_dir.resolve().is_relative_to(source.path):

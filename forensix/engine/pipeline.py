@@ -137,7 +137,8 @@ class FilePipeline:
                 if result.data is not None:
                     _merge(analysis, key, result.data)
             elif isinstance(result.data, dict):
-                analysis.update(result.data)
+                for name_, value in result.data.items():
+                    _merge(analysis, name_, value)
             findings.extend(result.findings)
             warnings.extend(f"{name}: {w}" for w in result.warnings)
             children.extend(result.children)
@@ -169,7 +170,8 @@ class FilePipeline:
 
 
 def _merge(analysis: dict[str, Any], key: str, data: Any) -> None:
-    """Two analyzers giving lists under one key (exact and near hash matches) are concatenated."""
+    """Two analyzers giving lists under one key (exact and near hash matches) are concatenated,
+    in plugin order; any other value replaces the earlier one."""
     earlier = analysis.get(key)
     if isinstance(earlier, list) and isinstance(data, list):
         analysis[key] = earlier + data

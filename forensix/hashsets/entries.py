@@ -12,6 +12,7 @@ ALGORITHMS: dict[str, int] = {"md5": 16, "sha1": 20, "sha256": 32}
 """The digests a set can be matched on, with their size in bytes."""
 
 ALGORITHM_BY_HEX_LENGTH = {2 * size: algo for algo, size in ALGORITHMS.items()}
+PDQ_BYTES = 32
 
 KINDS = ("known-bad", "known-good", "alert")
 """``alert`` is a unit's own watch list: every hit alerts, whatever its category."""
@@ -25,7 +26,7 @@ class HashSetError(Exception):
 
 
 class HashEntry(NamedTuple):
-    """One entry of a hash set: up to three digests and what the list says about them.
+    """One entry of a hash set: up to three digests and a PDQ, and what the list says about them.
 
     A NamedTuple rather than a frozen dataclass on purpose: an NSRL import makes
     tens of millions of these, and a frozen dataclass ``__init__`` costs about
@@ -42,19 +43,29 @@ class HashEntry(NamedTuple):
     size: int | None = None
     extra: str | None = None
     """Other metadata as a JSON object text (series, victim identified, NSRL package)."""
+    pdq: bytes | None = None
+    """The picture's PDQ perceptual hash (32 bytes), for near-duplicate matching."""
 
 
 def parse_digest(text: str, algo: str) -> bytes:
     """Decode a hex digest of ``algo``, upper or lower case; ValueError says why not."""
+    return _parse_hex(text, ALGORITHMS[algo], f"{algo} digest")
+
+
+def parse_pdq(text: str) -> bytes:
+    """Decode a PDQ perceptual hash (64 hex digits); ValueError says why not."""
+    return _parse_hex(text, PDQ_BYTES, "PDQ hash")
+
+
+def _parse_hex(text: str, size: int, what: str) -> bytes:
     text = text.strip()
-    size = ALGORITHMS[algo]
     # bytes.fromhex skips inner spaces, so check the length before trusting it
     if len(text) != 2 * size:
-        raise ValueError(f"{algo} digest must have {2 * size} hex digits, got {_show(text)}")
+        raise ValueError(f"{what} must have {2 * size} hex digits, got {_show(text)}")
     try:
         return bytes.fromhex(text)
     except ValueError:
-        raise ValueError(f"invalid hex in {algo} digest {_show(text)}") from None
+        raise ValueError(f"invalid hex in {what} {_show(text)}") from None
 
 
 def _show(text: str) -> str:

@@ -4,11 +4,12 @@ from __future__ import annotations
 from pathlib import Path
 from types import ModuleType
 
-from forensix.hashsets import hashdeep, plainlist, rds2, rdsv3, vics
+from forensix.hashsets import hashdeep, pdqlist, plainlist, rds2, rdsv3, vics
 from forensix.hashsets.entries import HashSetError
 
-READERS: tuple[ModuleType, ...] = (rdsv3, vics, hashdeep, rds2, plainlist)
-"""Most specific signature first: plain lists accept anything that starts with hex."""
+READERS: tuple[ModuleType, ...] = (rdsv3, vics, hashdeep, rds2, pdqlist, plainlist)
+"""Most specific signature first: plain lists accept anything that starts with hex, so PDQ
+lists (64 hex digits and a category, or a comment naming PDQ) are tried before them."""
 
 SNIFF_BYTES = 1 << 16
 
@@ -24,4 +25,4 @@ def detect(path: Path) -> ModuleType:
         if reader.sniff(head):
             return reader
     raise HashSetError(f"{path}: unknown hash set format (expected VICS JSON, NSRL RDSv3 SQLite or "
-                       "RDS 2.x CSV, hashdeep, or an md5sum/sha1sum/sha256sum list)")
+                       "RDS 2.x CSV, hashdeep, a PDQ list, or an md5sum/sha1sum/sha256sum list)")

@@ -25,6 +25,7 @@ import numpy as np
 
 from forensix.hashsets import layout
 from forensix.hashsets.entries import ALGORITHMS, HashSetError
+from forensix.hashsets.pdqindex import PdqIndex
 from forensix.hashsets.schemes import get_scheme
 
 
@@ -59,6 +60,8 @@ class HashSet:
         self._maps: list[mmap.mmap] = []
         self._keys = {algo: self._map(layout.key_file(algo), layout.KEY) for algo in self.algorithms}
         self._tables = {algo: self._map(layout.table_file(algo), layout.ROW_START) for algo in self.algorithms}
+        self.pdq: PdqIndex | None = PdqIndex(manifest["pdq"], self._map) if manifest.get("pdq") else None
+        """The set's PDQ hashes, when it has any (``near`` searches them)."""
 
     def __repr__(self) -> str:
         return f"HashSet({self.name!r}, kind={self.kind!r}, entries={self.entries})"
@@ -70,9 +73,12 @@ class HashSet:
         self.close()
 
     def close(self) -> None:
-        self._keys, self._tables = {}, {}
+        self._keys, self._tables, self.pdq = {}, {}, None
         for m in self._maps:
-            m.close()
+            try:
+                m.close()
+            except BufferError:  # an array a caller still holds views it: unmapped when that goes
+                pass
         for fd in self._fds.values():
             os.close(fd)
         self._maps, self._fds = [], {}
@@ -152,7 +158,7 @@ class HashSet:
     # -- one file ----------------------------------------------------------------------------
 
     def lookup(self, md5: str | None = None, sha1: str | None = None, sha256: str | None = None) -> list[dict[str, Any]]:
-        """The ``hash_matches`` items for one file: one per matching entry, no duplicates."""
+        """The exact ``hash_matches`` items for one file: one per matching entry, no duplicates."""
         payloads: set[int] = set()
         for algo, text in (("md5", md5), ("sha1", sha1), ("sha256", sha256)):
             if text and algo in self._keys:
@@ -165,8 +171,17 @@ class HashSet:
         matches: dict[tuple[Any, ...], dict[str, Any]] = {}
         for pid in sorted(payloads):
             match = self.match(pid)
-            matches.setdefault(tuple(match.values()), match)
+            matches.setdefault(tuple(match.values()), {**match, "match": "exact"})
         return list(matches.values())
+
+    def near(self, hashes: bytes, threshold: int) -> list[tuple[int, int, int]]:
+        """(query number, payload id, distance) of every entry whose PDQ is within ``threshold``
+        bits of one of the queries (``hashes``: 32 bytes each), nearest first."""
+        if self.pdq is None:
+            return []
+        which, rows, distance = self.pdq.search(hashes, threshold)
+        found = sorted(zip(distance.tolist(), which.tolist(), self.pdq.pids[rows].tolist()))
+        return [(query, pid, bits) for bits, query, pid in found]
 
     def _match_one(self, algo: str, digest: bytes) -> list[int]:
         """Payload ids of the entries whose ``algo`` digest is ``digest``: :meth:`match_many`

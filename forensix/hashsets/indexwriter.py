@@ -19,8 +19,8 @@ from typing import IO, Any, Mapping, Sequence
 
 import numpy as np
 
-from forensix.hashsets import layout
-from forensix.hashsets.entries import ALGORITHMS, HashEntry, HashSetError
+from forensix.hashsets import layout, pdqindex
+from forensix.hashsets.entries import ALGORITHMS, PDQ_BYTES, HashEntry, HashSetError
 from forensix.hashsets.writequeue import WriteQueue
 
 BATCH = 1 << 18
@@ -44,6 +44,8 @@ class Batch:
     """field -> (blob, start offset of each value in it); a value ends one byte before the next starts.
     A field the reader has no values for is left out, and costs the index nothing."""
     categories: Sequence[str | None] | None = None
+    pdq: np.ndarray | None = None
+    """(count, 32) uint8 PDQ hashes; an all-zero row means the entry has none."""
 
 
 def rows_to_batch(rows: Sequence[HashEntry]) -> Batch:
@@ -65,7 +67,17 @@ def rows_to_batch(rows: Sequence[HashEntry]) -> Batch:
         texts={f: _text_column(c) for f, c in zip(layout.TEXT_FIELDS, (columns[4], columns[5], columns[7]))
                if c.count(None) < len(c)},
         categories=columns[3] if columns[3].count(None) < len(rows) else None,
+        pdq=_pdq_column(columns[8]),
     )
+
+
+def _pdq_column(column: Sequence[bytes | None]) -> np.ndarray | None:
+    missing = column.count(None)
+    if missing == len(column):
+        return None
+    blank = bytes(PDQ_BYTES)
+    joined = b"".join(column) if not missing else b"".join(h or blank for h in column)
+    return np.frombuffer(joined, np.uint8).reshape(-1, PDQ_BYTES)
 
 
 def _text_column(column: Sequence[str | None]) -> tuple[bytes, np.ndarray]:
@@ -93,6 +105,8 @@ class IndexWriter:
         self._counts = dict.fromkeys(ALGORITHMS, 0)
         """Digests of each algorithm so far: the size of its key file."""
         self._pending = 0
+        self._pdq = 0
+        """PDQ hashes so far: the rows of ``pdq.hash``."""
         self._files: dict[str, IO[bytes]] = {}
         self._out = WriteQueue()
         self._text_ends: dict[str, int] = {}
@@ -121,6 +135,7 @@ class IndexWriter:
         counts = {algo: n for algo, n in self._counts.items() if n}
         for algo, n in counts.items():
             self._sort(algo, layout.table_bits(n))
+        pdq = pdqindex.build_tables(self.dir, self._pdq, key_order) if self._pdq else None
         categories = sorted(self._categories, key=self._categories.__getitem__)
         per_category = np.bincount(np.fromfile(self.dir / "meta.cat", layout.CATEGORY), minlength=len(categories))
         return {
@@ -130,6 +145,7 @@ class IndexWriter:
             "text_fields": [f for f in layout.TEXT_FIELDS if f in self._text_ends],
             "categories": categories,
             "category_counts": {c: int(n) for c, n in zip(categories, per_category)},
+            "pdq": pdq,
         }
 
     def close(self) -> None:
@@ -157,6 +173,8 @@ class IndexWriter:
                 self._pairs.setdefault(algo, []).append((keys << 32) | pids)
                 self._pending += len(keys)
                 self._counts[algo] += len(keys)
+        if batch.pdq is not None:
+            self._store_pdq(batch.pdq, first)
         self._write_categories(batch.categories, batch.count)
         self._out.write(self._files["meta.size"], batch.sizes.astype(layout.SIZE))
         for algo, size in ALGORITHMS.items():
@@ -181,6 +199,18 @@ class IndexWriter:
         self.entries = first + batch.count
         if self._pending >= SPREAD:
             self._spread()
+
+    def _store_pdq(self, hashes: np.ndarray, first: int) -> None:
+        """Append the entries' PDQ hashes and their payload ids (entries without one are skipped)."""
+        present = np.flatnonzero(hashes.any(axis=1))
+        if not len(present):
+            return
+        for name in (pdqindex.HASH_FILE, pdqindex.PID_FILE):
+            if name not in self._files:
+                self._files[name] = open(self.dir / name, "wb")
+        self._out.write(self._files[pdqindex.HASH_FILE], np.ascontiguousarray(hashes[present]))
+        self._out.write(self._files[pdqindex.PID_FILE], (present + first).astype(pdqindex.ROW))
+        self._pdq += len(present)
 
     def _column(self, name: str, width: int, counting: bool = False) -> None:
         """Open a per-entry file at its first value; the entries before it get zero bytes
@@ -224,7 +254,7 @@ class IndexWriter:
                 pairs = np.fromfile(path, np.uint64) if path.exists() else np.empty(0, np.uint64)
                 path.unlink(missing_ok=True)
                 key = (pairs >> np.uint64(32)).astype(layout.KEY)
-                order = _key_order(key)
+                order = key_order(key)
                 key = key[order]
                 runs = np.arange(-(-(b << span) >> shift), -(-((b + 1) << span) >> shift), dtype=np.uint64) << shift
                 self._out.write(table, (np.searchsorted(key, runs) + total).astype(layout.ROW_START))
@@ -247,7 +277,7 @@ class IndexWriter:
         self._out.write(self._files["meta.cat"], codes)
 
 
-def _key_order(key: np.ndarray) -> np.ndarray:
+def key_order(key: np.ndarray) -> np.ndarray:
     """A stable ascending order of uint32 keys: least significant half first, then the
     most significant, each pass a 16-bit radix sort (an LSD radix sort in two passes)."""
     low = np.argsort((key & 0xFFFF).astype(np.uint16), kind="stable")

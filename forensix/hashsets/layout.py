@@ -21,7 +21,8 @@ category list (``NO_CATEGORY`` when none), ``meta.size`` int64 (-1 when
 unknown), and for each text field the set has (manifest ``text_fields``) a
 blob of NUL-terminated UTF-8 strings with ``.off`` uint64 start offsets
 (entries + 1, the last one the blob's end); a field no entry has gets no files.
-``manifest.json`` says what the set is; it is written last and the whole
+PDQ hashes, when the set has any, have files of their own (``pdq.*``,
+described in :mod:`forensix.hashsets.pdqindex`). ``manifest.json`` says what the set is; it is written last and the whole
 directory is renamed into place, so an index is complete or absent.
 """
 from __future__ import annotations
@@ -29,7 +30,8 @@ from __future__ import annotations
 import numpy as np
 
 MANIFEST = "manifest.json"
-LAYOUT_VERSION = 2
+LAYOUT_VERSION = 3
+"""3: PDQ hashes and their multi-index (:mod:`forensix.hashsets.pdqindex`) when the set has any."""
 KEY_BYTES = 4
 KEY = np.dtype("<u4")
 PID = np.dtype("<u4")

@@ -9,6 +9,9 @@ per-line parser, which keeps them or says what is wrong with them.
 from __future__ import annotations
 
 import binascii
+import codecs
+import os
+from pathlib import Path
 from typing import BinaryIO, Callable, Iterator
 
 import numpy as np
@@ -55,6 +58,16 @@ def read_lines(f: BinaryIO, number: int, log: ReadLog, parse_block: BlockParser,
                 yield entry
         number += len(starts)
         log.position(f.tell())
+
+
+def read_file(path: Path, log: ReadLog, parse_block: BlockParser, parse_line: LineParser) -> Iterator[HashEntry | Batch]:
+    """Entries of a whole list file, a UTF-8 byte order mark skipped."""
+    log.total = os.path.getsize(path)
+    with open(path, "rb") as f:
+        if f.read(len(codecs.BOM_UTF8)) != codecs.BOM_UTF8:
+            f.seek(0)
+        yield from read_lines(f, 0, log, parse_block, parse_line)
+    log.position(log.total)
 
 
 def _blocks(f: BinaryIO) -> Iterator[tuple[np.ndarray, int]]:

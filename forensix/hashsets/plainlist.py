@@ -12,8 +12,6 @@ lines go through :func:`_entry`.
 """
 from __future__ import annotations
 
-import codecs
-import os
 import re
 from pathlib import Path
 from typing import Iterator
@@ -22,7 +20,7 @@ import numpy as np
 
 from forensix.hashsets.entries import ALGORITHM_BY_HEX_LENGTH, ALGORITHMS, HashEntry, ReadLog, parse_digest
 from forensix.hashsets.indexwriter import Batch
-from forensix.hashsets.lineblocks import MAX_TEXT, hex_field, read_lines, text_field
+from forensix.hashsets.lineblocks import MAX_TEXT, hex_field, read_file, text_field
 from forensix.hashsets.textfile import first_lines
 
 FORMAT = "plain"
@@ -41,12 +39,7 @@ def sniff(head: bytes) -> bool:
 
 
 def read(path: Path, log: ReadLog) -> Iterator[HashEntry | Batch]:
-    log.total = os.path.getsize(path)
-    with open(path, "rb") as f:
-        if f.read(len(codecs.BOM_UTF8)) != codecs.BOM_UTF8:
-            f.seek(0)
-        yield from read_lines(f, 0, log, _parse_block, _line)
-    log.position(log.total)
+    return read_file(path, log, _parse_block, _line)
 
 
 def _parse_block(a: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tuple[Batch, np.ndarray]:

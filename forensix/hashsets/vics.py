@@ -7,7 +7,9 @@ hundreds of MB):
 * 2.0 ``#Cases`` and 1.x (``"odata.metadata"``): ``{"value": [{"Media": [media, ...]}, ...]}``
 
 A media object has ``MD5``/``SHA1`` (sometimes ``SHA256``) and
-``AlternativeHashes``: ``[{"HashName" or "AlgorithmName": "SHA256", "HashValue": ...}]``.
+``AlternativeHashes``: ``[{"HashName" or "AlgorithmName": "SHA256", "HashValue": ...}]``;
+a picture's PDQ perceptual hash travels there too, as ``{"HashName": "PDQ",
+"HashValue": <64 hex digits>}`` (VICS 2.0), and is indexed for near matches.
 Exports are messy: hashes in upper case, booleans written as ``"false"``,
 numbers as strings; keys are matched without regard to case.
 """
@@ -21,7 +23,7 @@ from typing import Any, Iterator
 
 import ijson
 
-from forensix.hashsets.entries import ALGORITHMS, HashEntry, ReadLog, parse_digest
+from forensix.hashsets.entries import ALGORITHMS, HashEntry, ReadLog, parse_digest, parse_pdq
 
 FORMAT = "vics"
 DEFAULT_KIND = "known-bad"
@@ -74,7 +76,7 @@ def _entry(item: Any) -> HashEntry:
     fields = {k.lower(): v for k, v in item.items()}
     digests = _digests(fields)
     if not any(digests.values()):
-        raise ValueError("no MD5, SHA-1 or SHA-256")
+        raise ValueError("no MD5, SHA-1, SHA-256 or PDQ")
     return HashEntry(
         digests["md5"], digests["sha1"], digests["sha256"],
         _text(fields.get("category")),
@@ -82,11 +84,13 @@ def _entry(item: Any) -> HashEntry:
         _name(fields),
         _int(fields.get("mediasize")),
         _extra(fields),
+        digests["pdq"],
     )
 
 
 def _digests(fields: dict[str, Any]) -> dict[str, bytes | None]:
-    found: dict[str, bytes | None] = dict.fromkeys(ALGORITHMS)
+    """MD5, SHA-1, SHA-256 and PDQ, from their own keys or ``AlternativeHashes``."""
+    found: dict[str, bytes | None] = dict.fromkeys((*ALGORITHMS, "pdq"))
     texts = [(algo, fields.get(algo)) for algo in ALGORITHMS]
     for alternative in fields.get("alternativehashes") or ():
         if isinstance(alternative, dict):
@@ -95,7 +99,7 @@ def _digests(fields: dict[str, Any]) -> dict[str, bytes | None]:
             texts.append((algo.replace("-", "").lower(), alt.get("hashvalue") or alt.get("value")))
     for algo, text in texts:
         if algo in found and isinstance(text, str) and text.strip():
-            found[algo] = parse_digest(text, algo)
+            found[algo] = parse_pdq(text) if algo == "pdq" else parse_digest(text, algo)
     return found
 
 

@@ -16,6 +16,7 @@ from forensix.pluginhost import PluginHost, get_plugin_host
 from forensix.report.alerts import scheme_descriptions
 from forensix.report.context import APPENDIX_CHUNK, ContextBuilder, ReportOptions
 from forensix.report.extensions import apply_column_filters, plugin_filters, plugin_sections
+from forensix.report.nearmatches import near_matches
 from forensix.report.render import environment, render_to_file
 from forensix.report.times import TIME_FIELDS
 from forensix.report.thumbnails import Thumbnailer, evidence_paths
@@ -57,6 +58,7 @@ def generate_report(store: CaseStore, output: Path, options: ReportOptions = Rep
         "cover": builder.cover(), "scan_status": builder.scan_status(), "summary": builder.summary(),
         "alert_index": alert_index, "alert_groups": alert_groups, "quiet_matches": builder.quiet_matches(),
         "alert_time_fields": [(f, label) for f, label in TIME_FIELDS if any(f in c["time_by_field"] for c in alert_index)],
+        "near_matches": near_matches(builder),
         "disguised": builder.disguised(), "photos": builder.photos(), "network": builder.network(),
         "integrity": builder.integrity(), "action_log": builder.action_log(), "warnings": builder.warnings(),
         "appendix": builder.appendix(), "appendix_rows": builder.appendix_count(), "appendix_chunk": APPENDIX_CHUNK,
@@ -89,7 +91,7 @@ def _method(host: PluginHost, scan: dict[str, Any]) -> list[dict[str, str]]:
 
 
 def _add_thumbnails(store: CaseStore, context: dict[str, Any]) -> None:
-    alert_hashes = {g["sha256"] for g in context["alert_groups"]}
+    alert_hashes = {g["sha256"] for g in context["alert_groups"]} | {n["sha256"] for n in context["near_matches"]["items"]}
     thumbs = Thumbnailer(evidence_paths(store.evidence()), alert_hashes)
     try:
         for photo in context["photos"]:

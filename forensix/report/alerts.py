@@ -32,7 +32,9 @@ def category_text(match: dict[str, Any]) -> str:
 
 
 def _alert_matches(record: dict[str, Any]) -> list[dict[str, Any]]:
-    return [m for m in record.get("hash_matches") or [] if isinstance(m, dict) and m.get("alert")]
+    """The exact (cryptographic) alerting matches: near matches have a section of their own."""
+    return [m for m in record.get("hash_matches") or []
+            if isinstance(m, dict) and m.get("alert") and m.get("match") != "pdq"]
 
 
 def alert_groups(db: sqlite3.Connection, copy: Callable[[sqlite3.Row], dict[str, Any]]
@@ -47,8 +49,9 @@ def alert_groups(db: sqlite3.Connection, copy: Callable[[sqlite3.Row], dict[str,
         for c in copies:
             for m in _alert_matches(c["record"]):
                 matches[(m.get("set"), m.get("category"), m.get("media_id"))] = m
-        groups.append({"sha256": sha256, "md5": copies[0]["md5"], "size": copies[0]["size"],
-                       "matches": list(matches.values()), "copies": copies})
+        if matches:  # a file that only near-matches is listed with the near matches
+            groups.append({"sha256": sha256, "md5": copies[0]["md5"], "size": copies[0]["size"],
+                           "matches": list(matches.values()), "copies": copies})
     groups.sort(key=lambda g: (min((str(m.get("category")) for m in g["matches"]), default=""), g["sha256"] or ""))
     index = []
     for number, group in enumerate(groups, 1):

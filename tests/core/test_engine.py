@@ -157,24 +157,6 @@ def test_a_short_read_keeps_its_digest_but_is_marked_partial(scanner):
     assert record.digests.partial and record.digests.md5 == hashlib.md5(b"12345").hexdigest()
 
 
-def test_two_analyzers_giving_lists_under_one_key_are_concatenated(scanner):
-    class Lister:
-        key = "hash_matches"
-
-        def __init__(self, tag):
-            self.tag = tag
-
-        def feed(self, chunk, offset):
-            pass
-
-        def finish(self, digests):
-            return AnalyzerResult(data=[{"match": self.tag}])
-
-    s = scanner(plugin_module("exact", lambda e, head: Lister("exact")), plugin_module("near", lambda e, head: Lister("pdq")))
-    record, _ = s.analyze(entry("/a", [b"x"]))
-    assert sorted(m["match"] for m in record.analysis["hash_matches"]) == ["exact", "pdq"]
-
-
 def test_forensix_configure_drops_a_plugin_that_fails_and_keeps_the_others(tmp_path):
     """A plugin sees the config once before any file; one that fails to configure is dropped
     (and reported), the others run."""
@@ -201,3 +183,24 @@ def test_forensix_configure_drops_a_plugin_that_fails_and_keeps_the_others(tmp_p
     configure(host, ScanConfig(case_dir=tmp_path, store=None), lambda name, exc: failed.append((name, str(exc))))
     assert seen == {"options": {}}
     assert host.pm.get_plugin("badconf") is None and failed == [("badconf", "hash set missing")]
+
+
+def test_lists_under_one_key_add_up_in_plugin_order(scanner):
+    """Two analyzers give ``hash_matches`` (exact, then near): neither replaces the other."""
+    class Gives:
+        def __init__(self, key, data):
+            self.key, self.data = key, data
+
+        def feed(self, chunk, offset):
+            pass
+
+        def finish(self, digests):
+            return AnalyzerResult(data=self.data)
+
+    s = scanner(plugin_module("exact", lambda e, head: Gives("hash_matches", [{"match": "exact"}])),
+                plugin_module("near", lambda e, head: Gives(None, {"pdq": {"quality": 90},
+                                                                   "hash_matches": [{"match": "pdq"}]})),
+                plugin_module("other", lambda e, head: Gives("mime", "image/png")))
+    record, _ = s.analyze(entry("/p", [b"picture"]))
+    assert record.analysis["hash_matches"] == [{"match": "exact"}, {"match": "pdq"}]
+    assert record.analysis["pdq"] == {"quality": 90} and record.analysis["mime"] == "image/png"

@@ -1,4 +1,4 @@
-"""Block parsing and the v2 index layout: the fast paths must agree with the per-line parsers."""
+"""Block parsing and the index layout: the fast paths must agree with the per-line parsers."""
 from __future__ import annotations
 
 import hashlib
@@ -9,6 +9,7 @@ import pytest
 
 from forensix.hashsets import HashEntry, build_index, lineblocks, plainlist
 from forensix.hashsets.indexwriter import IndexWriter, write_manifest
+from forensix.hashsets.layout import LAYOUT_VERSION
 from forensix.hashsets.writequeue import WriteQueue
 
 
@@ -90,7 +91,7 @@ def test_text_field_starting_late_backfills_empty_values(tmp_path):
         writer.add(HashEntry(md5=d, media_id=f"m{i}" if i >= 5 else None))
     facts = writer.finish()
     writer.close()
-    write_manifest(tmp_path, {"layout": 2, "name": "t", "kind": "alert", "format": "plain", "scheme": "vic-us",
+    write_manifest(tmp_path, {"layout": LAYOUT_VERSION, "name": "t", "kind": "alert", "format": "plain", "scheme": "vic-us",
                               "source_path": "x", "source_sha256": "0" * 64, "imported_at": "now", **facts})
     from forensix.hashsets import HashSet
     hs = HashSet(tmp_path)
@@ -137,7 +138,7 @@ def test_case_index_of_an_older_layout_is_built_again(tmp_path):
     hs = open_hashset(str(tmp_path / "s.txt"), tmp_path / "case")
     hs.close()
     manifest = hs.path / "manifest.json"
-    manifest.write_text(manifest.read_text().replace('"layout": 2', '"layout": 1'))
+    manifest.write_text(manifest.read_text().replace(f'"layout": {LAYOUT_VERSION}', '"layout": 1'))
     again = open_hashset(str(tmp_path / "s.txt"), tmp_path / "case")
-    assert again.path == hs.path and again.manifest["layout"] == 2
+    assert again.path == hs.path and again.manifest["layout"] == LAYOUT_VERSION
     assert again.lookup(md5=_md5(1))

@@ -108,7 +108,8 @@ def test_plugin_configure_and_analyze(tmp_path, home):
                        hashlib.sha256(data).hexdigest(), len(data))
 
     hit = analyzer.finish(digests(b"bad"))
-    assert hit.data == [{"set": "bad.md5", "kind": "known-bad", "category": None, "alert": True, "media_id": None}]
+    assert hit.data == [{"set": "bad.md5", "kind": "known-bad", "category": None, "alert": True, "media_id": None,
+                        "match": "exact"}]
     assert [(f.kind, f.value) for f in hit.findings] == [("hash_alert", hashlib.sha256(b"bad").hexdigest())]
     miss = hashmatch.forensix_file_analyzer(entry=None, head=b"").finish(digests(b"good"))
     assert miss.data == [] and miss.findings == ()

@@ -33,7 +33,7 @@ def test_vics2_media_messy(tmp_path):
     hs = build(tmp_path, "v.json", json.dumps(doc))
     assert (hs.fmt, hs.kind, hs.entries, hs.rejected) == ("vics", "known-bad", 2, 0)
     assert hs.lookup(sha256=SHA256_A) == [{"set": "v.json", "kind": "known-bad", "category": "2",
-                                           "alert": True, "media_id": "7", "scheme": "vic-us"}]
+                                           "alert": True, "media_id": "7", "scheme": "vic-us", "match": "exact"}]
     assert hs.lookup(md5=MD5_A, sha1=SHA1_A, sha256=SHA256_A) == hs.lookup(sha1=SHA1_A)  # one entry, once
     assert hs.lookup(md5=MD5_B)[0]["alert"] is False  # Category 0: non-pertinent
     pid = int(hs.match_many("md5", bytes.fromhex(MD5_A))[1][0])
@@ -116,7 +116,7 @@ def test_nsrl_rdsv3_sqlite(tmp_path):
     assert db_path.read_bytes() == before and not list(tmp_path.glob("rds.db-*"))  # opened read-only
     assert (hs.fmt, hs.kind, hs.entries, hs.rejected) == ("nsrl-rdsv3", "known-good", 1, 1)
     assert hs.lookup(md5=MD5_A) == [{"set": "nsrl", "kind": "known-good", "category": None,
-                                     "alert": False, "media_id": None}]
+                                     "alert": False, "media_id": None, "match": "exact"}]
     assert hs.describe(int(hs.match_many("md5", bytes.fromhex(MD5_A))[1][0]))["package"] == "Office 2016"
 
 
