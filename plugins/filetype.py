@@ -59,7 +59,7 @@ def name_content(head: bytes) -> tuple[str, str]:
     mime, describe, small_mime, small_describe, binary_mime, binary_describe = _magic()
     head = head[:MAGIC_BYTES]
     index = magicdb.load()
-    maybe_text = b"\0" not in head[:TEXT_BYTES] or head.startswith(_BYTE_ORDER_MARKS)
+    maybe_text = b"\0" not in head.rstrip(b"\0") or head.startswith(_BYTE_ORDER_MARKS)
     if index is None or index.could_match(head, maybe_text):
         return mime.from_buffer(head), describe.from_buffer(head)
     if maybe_text:
@@ -72,7 +72,8 @@ def name_content(head: bytes) -> tuple[str, str]:
 
 
 _BYTE_ORDER_MARKS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
-"""UTF-16 and UTF-32 text holds NUL bytes; libmagic knows it by its byte order mark."""
+"""UTF-16 and UTF-32 text holds NUL bytes; libmagic knows it by its byte order mark (and it
+ignores NUL bytes at the end, as the strip above does)."""
 
 
 class _FileTypeAnalyzer:

@@ -34,7 +34,16 @@ def heads(roots: list[Path], limit: int) -> list[tuple[str, bytes]]:
 
 @pytest.fixture(scope="module")
 def samples(corpus: Path) -> list[tuple[str, bytes]]:
-    return heads([*SYSTEM, corpus.parent / "corpus-pictures" / "files"], 1500)
+    """Every file of the picture corpus (odd and damaged formats), a sample of this machine's,
+    and bytes no format describes (where the shortcut is taken most)."""
+    noise = random.Random(7)
+    unnamed = [(f"random-{i}", noise.randbytes(noise.randrange(16, MAGIC_BYTES))) for i in range(60)]
+    return heads([corpus.parent / "corpus-pictures" / "files"], 1000) + heads(list(SYSTEM), 800) + unnamed
+
+
+def binary(head: bytes) -> bool:
+    """As libmagic judges it: a NUL byte before the trailing ones, and no byte order mark."""
+    return b"\0" in head.rstrip(b"\0") and not head.startswith((b"\xff\xfe", b"\xfe\xff"))
 
 
 def test_the_index_reads_this_machines_database():
@@ -45,18 +54,18 @@ def test_binary_files_are_named_exactly_as_libmagic_names_them(samples):
     full_mime, full_text = magic.Magic(mime=True), magic.Magic()
     skipped = 0
     for path, head in samples:
-        if b"\0" not in head[:8192]:
+        if not binary(head):
             continue  # text: see the next test
         if not magicdb.load().could_match(head, False):
             skipped += 1
         assert name_content(head) == (full_mime.from_buffer(head), full_text.from_buffer(head)), path
-    assert skipped >= 5  # the shortcut was taken (data, fuzzed and damaged pictures), and gave the same answers
+    assert skipped >= 50  # the shortcut was taken, and gave libmagic's answers
 
 
 def test_text_keeps_its_kind_and_its_signature_formats(samples):
     full_mime = magic.Magic(mime=True)
     for path, head in samples:
-        if b"\0" in head[:8192]:
+        if binary(head):
             continue
         mime, _ = name_content(head)
         truth = full_mime.from_buffer(head)
