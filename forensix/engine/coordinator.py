@@ -29,6 +29,7 @@ from types import SimpleNamespace
 from typing import Any, Callable, Iterable
 
 from forensix.casestore import CaseStore, StoredRecord, stored_record
+from forensix.engine.executor import Executor
 from forensix.engine.priority import priority
 from forensix.engine.setup import ScanSetup
 from forensix.engine.units import EvidenceRef, FileRef, VolumeRef, WorkUnit, ref_from_json, ref_to_json
@@ -135,15 +136,17 @@ class _Item:
 
 class Coordinator:
     def __init__(self, store: CaseStore, setup: ScanSetup, workers: int, progress: Progress | None = None,
-                 on_media_hash: Callable[[int, dict[str, str] | None, dict[str, str], str | None], None] | None = None
-                 ) -> None:
+                 on_media_hash: Callable[[int, dict[str, str] | None, dict[str, str], str | None], None] | None = None,
+                 executor: Executor | None = None) -> None:
         self.store = store
         self.setup = setup
         self.workers_wanted = workers
         self.progress = progress or Progress()
         self.on_media_hash = on_media_hash
+        self.executor = executor
+        """Units carried out elsewhere (:mod:`forensix.engine.executor`) instead of by local workers."""
         self.stats = ScanStats()
-        self._ctx = engine_context() if workers else None
+        self._ctx = engine_context() if workers or executor is not None else None
         self._workers: list[_Worker] = []
         self._runner: UnitRunner | None = None
         self._next_unit = 1
@@ -166,7 +169,9 @@ class Coordinator:
             self._start_walker(item)
         self._report_totals(item, done_files, done_bytes)
         self.progress.advance(done_files, done_bytes)
-        if not self.workers_wanted:
+        if self.executor is not None:
+            self._scan_with_executor(item, self.executor)
+        elif not self.workers_wanted:
             self._scan_in_process(item)
         else:
             self._scan_with_workers(item)
@@ -213,7 +218,7 @@ class Coordinator:
 
     # -- the walker and the media hash ---------------------------------------
     def _start_walker(self, item: _Item) -> None:
-        if not self.workers_wanted:
+        if self._ctx is None:
             walk_evidence(item.ref, lambda message: self._on_walk(item, message))
             return
         parent, child = self._ctx.Pipe()
@@ -224,7 +229,7 @@ class Coordinator:
         item.walker_conn, item.walker_heard = parent, time.monotonic()
 
     def _start_media(self, item: _Item) -> None:
-        if not self.workers_wanted:
+        if self._ctx is None:
             hash_media_to(SimpleNamespace(send=lambda message: self._on_media(item, message)), item.ref.path)
             return
         parent, child = self._ctx.Pipe(duplex=False)
@@ -406,11 +411,7 @@ class Coordinator:
             else:
                 index = next(i for i in range(len(first.unit.files)) if i not in first.done)
             if index not in first.done:
-                ref = first.unit.files[index]
-                text = (f"the worker reading this file stopped ({why}, during '{stage}'): the file was not "
-                        "analysed, and nothing found inside it (archive members) was recorded; no digest")
-                self._store(item, first, index, [stored_record(unread_record(first.unit, ref, text))])
-                self.progress.warning(f"{item.ref.label}: {ref.path}: {text}")
+                self._lost(item, first, index, f"the worker reading this file stopped ({why}, during '{stage}')")
             for state in w.units:
                 self.store.release(seq for i, seq in enumerate(state.unit.seqs) if i not in state.done)
         elif not w.started_files:
@@ -420,6 +421,44 @@ class Coordinator:
                                   "in this process, and FORENSIX_DEBUG=1 for details")
         w.conn.close()
         self._workers[self._workers.index(w)] = self._spawn()
+
+    def _lost(self, item: _Item, state: _Unit, index: int, why: str) -> None:
+        """A file that stopped a worker: recorded with no digest and why, never left out."""
+        ref = state.unit.files[index]
+        text = (f"{why}: the file was not analysed, and nothing found inside it (archive members) was "
+                "recorded; no digest")
+        self._store(item, state, index, [stored_record(unread_record(state.unit, ref, text))])
+        self.progress.warning(f"{item.ref.label}: {ref.path}: {text}")
+
+    # -- units carried out by an executor (forensix.engine.executor) -----------
+    def _scan_with_executor(self, item: _Item, executor: Executor) -> None:
+        """As :meth:`_scan_with_workers`, with the executor in place of the local worker processes."""
+        while True:
+            while executor.room() > 0 and (unit := self._take(item)) is not None:
+                executor.submit(_Unit(unit))
+            if self._finished(item) and not executor.busy():
+                break
+            waitables = [executor.waitable, *(c for c in (item.walker_conn, item.media_conn) if c is not None)]
+            for ready in wait(waitables, timeout=TICK):
+                if ready is not executor.waitable:
+                    self._on_ready(item, ready)
+            for event in executor.events():
+                self._on_executor_event(item, event)
+            self._watch(item)
+            self._maybe_commit()
+
+    def _on_executor_event(self, item: _Item, event: tuple) -> None:
+        kind = event[0]
+        if kind in ("results", "unit done"):
+            state = event[1]
+            self._on_worker_message(None, state, (kind, state.unit.unit_id, *event[2:]))
+        elif kind == "file lost":
+            _, state, index, why = event
+            if index not in state.done:
+                self.stats.worker_failures += 1
+                self._lost(item, state, index, why)
+        elif kind == "note":
+            self.progress.warning(event[1])
 
     # -- bookkeeping ------------------------------------------------------------
     def _report_totals(self, item: _Item, done_files: int | None = None, done_bytes: int | None = None) -> None:
@@ -466,6 +505,8 @@ class Coordinator:
                 _kill(p)
                 p.join(0.2)
         self._workers = []
+        if self.executor is not None:
+            self.executor.close()
         if self._runner is not None:
             self._runner.close()
             self._runner = None

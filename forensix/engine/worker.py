@@ -136,6 +136,11 @@ class UnitRunner:
             send(("results", unit.unit_id, batch, self.pipeline.plugin_errors - errors_before))
         send(("unit done", unit.unit_id, self._new_holes(source)))
 
+    def open(self, evidence: EvidenceRef, volume: VolumeRef) -> Any:
+        """Open (or keep open) what a unit reads, raising when that fails: a worker on another
+        machine refuses a unit it cannot read rather than record its files as unreadable."""
+        return self._opened.get(evidence, volume)[0]
+
     def _new_holes(self, source: Any) -> dict[int, tuple[int, str]]:
         holes = getattr(getattr(source, "image", None), "unreadable", None) or {}
         new = {offset: hole for offset, hole in holes.items() if offset not in self._holes_told}
