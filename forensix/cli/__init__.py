@@ -27,12 +27,12 @@ def cli() -> None:
 
 def _add_commands() -> None:
     """The built-in commands, then those plugins add through ``forensix_add_commands``."""
-    from forensix.cli import case, demo, export, hashset, plugins_cmd, report, scan, verify
+    from forensix.cli import case, demo, export, hashset, plugins_cmd, repo, report, scan, verify, worker
     from forensix.pluginhost import call_impl, get_plugin_host
 
     if "scan" in cli.commands:
         return  # already set up (tests call this more than once)
-    for module in (scan, export, plugins_cmd, hashset, case, report, verify, demo):
+    for module in (scan, export, plugins_cmd, hashset, case, report, verify, demo, worker, repo):
         cli.add_command(module.command)
     cli.add_command(verify.verify_evidence_command)
     host = get_plugin_host()

@@ -13,10 +13,12 @@ from forensix import __version__
 from forensix.caselock import CaseBusy, case_lock
 from forensix.casestore import SCAN_COMPLETE, CaseError, CaseStore
 from forensix.cli.console import UserError, console
+from forensix.cli.labscan import LabScan
 from forensix.cli.options import parse_options, plugin_options
 from forensix.cli.scanprogress import ScanDisplay
 from forensix.budget import SharedExpansionBudget
 from forensix.engine.coordinator import Coordinator, ScanStats, engine_context
+from forensix.engine.executor import ExecutorError
 from forensix.engine.setup import PluginSpec, ScanSetup, configure
 from forensix.engine.units import EvidenceRef
 from forensix.evidence import EvidenceError, EvidenceSource, not_a_disk_image, open_evidence
@@ -70,11 +72,18 @@ class _Plan:
 @click.option("--no-progress", is_flag=True, help="No progress display (for logs and scripts).")
 @click.option("--pdq-threshold", type=click.IntRange(0, 64), metavar="BITS",
               help="Largest PDQ distance (bits of 256) at which a picture near-matches a listed one [default: 31].")
+@click.option("--broker", envvar="FORENSIX_BROKER", metavar="URL",
+              help="Spread the scan over the lab's workers (forensix worker) through this Redis "
+                   "(redis://HOST:6379/0); the case is written here, as in a local scan. "
+                   "Env: FORENSIX_BROKER, better than the command line when it carries a password.")
+@click.option("--repo", "repo_url", envvar="FORENSIX_REPO", metavar="URL",
+              help="Afterwards add the case to the lab's central repository (forensix repo init) and record "
+                   "what other cases saw. Env: FORENSIX_REPO.")
 @plugin_options
 def command(evidence: tuple[str, ...], case_dir: Path, hashsets: tuple[str, ...], exhibits: tuple[str, ...],
             options: tuple[str, ...], media_hash: str, workers: int | None, file_timeout: float, rescan: bool,
-            no_progress: bool, pdq_threshold: int | None, disable: tuple[str, ...], enable: tuple[str, ...],
-            plugins_dirs: tuple[Path, ...]) -> None:
+            no_progress: bool, pdq_threshold: int | None, broker: str | None, repo_url: str | None,
+            disable: tuple[str, ...], enable: tuple[str, ...], plugins_dirs: tuple[Path, ...]) -> None:
     """Scan EVIDENCE (disk images: raw/dd, split raw, E01, VMDK, VHD/VHDX, QCOW2; or folders).
 
     A scan that was stopped (Ctrl-C, a crash, a power cut) resumes where it
@@ -84,6 +93,7 @@ def command(evidence: tuple[str, ...], case_dir: Path, hashsets: tuple[str, ...]
     if len(exhibits) > len(evidence):
         raise UserError("more --exhibit numbers than evidence items")
     media_hash = "once" if media_hash == "start" else media_hash
+    lab = LabScan.prepare(broker, repo_url)
     if pdq_threshold is not None:  # the pdq plugin reads it as an option
         options += (f"pdq_threshold={pdq_threshold}",)
     sources = [_open(path) for path in evidence]
@@ -100,8 +110,8 @@ def command(evidence: tuple[str, ...], case_dir: Path, hashsets: tuple[str, ...]
     try:
         with case_lock(case_dir, "scan"):
             _scan(sources, case_dir, host, opened, hashsets, exhibits, options, media_hash, workers, file_timeout,
-                  rescan, no_progress, spec)
-    except CaseBusy as exc:
+                  rescan, no_progress, spec, lab)
+    except (CaseBusy, ExecutorError) as exc:
         raise UserError(str(exc)) from None
     finally:
         for source in sources:
@@ -110,11 +120,13 @@ def command(evidence: tuple[str, ...], case_dir: Path, hashsets: tuple[str, ...]
 
 def _scan(sources: list[EvidenceSource], case_dir: Path, host: PluginHost, opened: list, hashsets: tuple[str, ...],
           exhibits: tuple[str, ...], options: tuple[str, ...], media_hash: str, workers: int | None,
-          file_timeout: float, rescan: bool, no_progress: bool, plugins: PluginSpec) -> None:
+          file_timeout: float, rescan: bool, no_progress: bool, plugins: PluginSpec, lab: LabScan | None) -> None:
     try:
         store = CaseStore.open(case_dir, create=True)
     except CaseError as exc:
         raise UserError(str(exc)) from None
+    if lab is not None:
+        lab.check_case(store)
     for failure in host.failures:
         console.warning(f"plugin {failure.plugin} not loaded: {failure.error}")
     config = ScanConfig(case_dir=case_dir.resolve(), store=store, hashsets=hashsets, options=parse_options(options))
@@ -126,16 +138,20 @@ def _scan(sources: list[EvidenceSource], case_dir: Path, host: PluginHost, opene
              for i, source in enumerate(sources)]
     started = time.monotonic()
     workers = (os.cpu_count() or 1) if workers is None else workers
-    if workers:  # one archive expansion budget per evidence item, whichever worker opens the archive
+    distributed = lab is not None and lab.broker is not None
+    if workers and not distributed:  # one archive expansion budget per evidence item, whichever worker opens it
         setup = replace(setup, budget=SharedExpansionBudget(engine_context(), [p.label for p in plans]))
     store.log_action("scan started", evidence=[str(s.path) for s in sources], hashsets=list(hashsets),
                      plugins=plugin_versions, plugin_load_failures=[f"{f.plugin}: {f.error}" for f in host.failures],
                      options=config.options, media_hash=media_hash, workers=workers, file_timeout=file_timeout,
-                     rescan=rescan, tool=f"forensix {__version__}", libraries=library_versions())
+                     rescan=rescan, tool=f"forensix {__version__}", libraries=library_versions(),
+                     **(lab.log_details() if lab is not None else {}))
     configure(host, config, lambda plugin, exc: _plugin_not_configured(store, plugin, exc))
+    executor = None if not distributed else lab.executor(
+        setup, {i.name: i.version for i in host.info()}, opened, {p.evidence_id: p.source.size for p in plans})
     with ScanDisplay(console, disable=no_progress) as display:
         coordinator = Coordinator(store, setup, workers, display,
-                                  on_media_hash=lambda *args: _media_hashed(store, display, *args))
+                                  on_media_hash=lambda *args: _media_hashed(store, display, *args), executor=executor)
         try:
             for plan in plans:
                 _scan_one(store, coordinator, plan, media_hash, display)
@@ -147,6 +163,8 @@ def _scan(sources: list[EvidenceSource], case_dir: Path, host: PluginHost, opene
         coordinator.close()
     elapsed = time.monotonic() - started
     log_head = store.log_action("scan finished", seconds=round(elapsed, 1), **_stats_dict(stats))
+    if lab is not None:
+        lab.compare(store)
     store.close()
     _summary(stats, case_dir, elapsed, log_head)
 

@@ -1,0 +1,117 @@
+"""``forensix scan --broker URL`` and ``--repo URL``: the lab's part of a scan, kept apart from it.
+
+The addresses may carry passwords: the console, the action log and the case
+folder only ever get :func:`forensix.lab.urls.describe` of them (host and
+database). Celery, redis and psycopg (the ``lab`` extra) are imported only here.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from forensix.casestore import CaseStore
+from forensix.cli.console import UserError, console
+
+
+def lab_modules() -> None:
+    """The ``lab`` extra is optional: a scan that asks for it says how to install it."""
+    try:
+        import celery  # noqa: F401
+        import psycopg  # noqa: F401
+        import redis  # noqa: F401
+    except ImportError as exc:
+        raise UserError(f"--broker and --repo need the lab extra ({exc.name} is missing): "
+                        "pip install 'forensix[lab]'") from None
+
+
+@dataclass(frozen=True, slots=True)
+class LabScan:
+    broker: str | None
+    repo: str | None
+
+    @classmethod
+    def prepare(cls, broker: str | None, repo: str | None) -> "LabScan | None":
+        """Check both addresses before any work: a typo costs a line, not a scan."""
+        if not broker and not repo:
+            return None
+        lab_modules()
+        from forensix.lab.repository import Repository, RepositoryError
+        from forensix.lab.urls import describe
+
+        if broker:
+            _check_broker(broker)
+        if repo:
+            try:
+                Repository.connect(repo).close()
+            except RepositoryError as exc:
+                raise UserError(str(exc)) from None
+        return cls(broker, repo)
+
+    def log_details(self) -> dict[str, str]:
+        from forensix.lab.urls import describe
+
+        return {**({"broker": describe(self.broker)} if self.broker else {}),
+                **({"repository": describe(self.repo)} if self.repo else {})}
+
+    def check_case(self, store: CaseStore) -> None:
+        if self.repo:
+            from forensix.lab.seenin import NoCaseNumber, case_number
+
+            try:
+                case_number(store)
+            except NoCaseNumber as exc:
+                raise UserError(str(exc)) from None
+
+    def executor(self, setup: Any, plugins: dict[str, str], hashsets: list, sizes: dict[int, int]) -> Any:
+        """The Celery executor when ``--broker`` was given (None otherwise)."""
+        if not self.broker:
+            return None
+        from forensix.lab.executor import CeleryExecutor
+        from forensix.lab.urls import describe, redact
+
+        facts = [{"path": str(hs.path), "name": hs.name, "kind": hs.kind, "scheme": hs.manifest["scheme"],
+                  "source_sha256": hs.source_sha256} for hs in hashsets]
+        try:
+            executor = CeleryExecutor(self.broker, setup, plugins, facts, sizes)
+        except Exception as exc:
+            raise UserError(f"the broker ({describe(self.broker)}) cannot be reached: "
+                            f"{redact(str(exc), self.broker)}") from None
+        console.info(f"units go to the workers through {describe(self.broker)}")
+        return executor
+
+    def compare(self, store: CaseStore) -> None:
+        """After the scan: the case into the repository, and what other cases saw into the case.
+        A repository that fails now costs a warning: the scan itself is complete and logged."""
+        if not self.repo:
+            return
+        from forensix.lab.repository import Repository, RepositoryError
+        from forensix.lab.seenin import compare
+
+        try:
+            repo = Repository.connect(self.repo)
+            try:
+                outcome = compare(store, repo)
+            finally:
+                repo.close()
+        except RepositoryError as exc:
+            console.warning(f"{exc}; the scan is complete: run forensix repo add {store.case_dir} later")
+            return
+        said = "added to" if outcome.added else "compared with (this login may only read)"
+        console.info(f"case {said} the repository: {outcome.values:,} values; {outcome.files:,} files seen in "
+                     f"other cases" + (f" ({', '.join(outcome.other_cases)})" if outcome.other_cases else ""))
+
+
+def _check_broker(url: str) -> None:
+    from forensix.lab.protocol import redis_client
+    from forensix.lab.urls import describe, redact
+
+    if not url.startswith(("redis://", "rediss://")):
+        raise UserError(f"--broker {describe(url)}: a Redis address is expected (redis://HOST:PORT/DB, "
+                        "or rediss:// with TLS)")
+    client = redis_client(url)
+    try:
+        client.ping()
+    except Exception as exc:
+        raise UserError(f"the broker ({describe(url)}) cannot be reached: {redact(str(exc), url)}") from None
+    finally:
+        client.close()
