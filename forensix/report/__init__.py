@@ -18,6 +18,7 @@ from forensix.report.context import APPENDIX_CHUNK, ContextBuilder, ReportOption
 from forensix.report.extensions import apply_column_filters, plugin_filters, plugin_sections
 from forensix.report.nearmatches import near_matches
 from forensix.report.render import environment, render_to_file
+from forensix.report.seenin import seen_in
 from forensix.report.times import TIME_FIELDS
 from forensix.report.thumbnails import Thumbnailer, evidence_paths
 
@@ -58,7 +59,7 @@ def generate_report(store: CaseStore, output: Path, options: ReportOptions = Rep
         "cover": builder.cover(), "scan_status": builder.scan_status(), "summary": builder.summary(),
         "alert_index": alert_index, "alert_groups": alert_groups, "quiet_matches": builder.quiet_matches(),
         "alert_time_fields": [(f, label) for f, label in TIME_FIELDS if any(f in c["time_by_field"] for c in alert_index)],
-        "near_matches": near_matches(builder),
+        "near_matches": near_matches(builder), "seen_in": seen_in(builder),
         "disguised": builder.disguised(), "photos": builder.photos(), "network": builder.network(),
         "integrity": builder.integrity(), "action_log": builder.action_log(), "warnings": builder.warnings(),
         "appendix": builder.appendix(), "appendix_rows": builder.appendix_count(), "appendix_chunk": APPENDIX_CHUNK,

@@ -1,0 +1,175 @@
+"""A case and the central repository: what the case adds, and what it learns (``seen_in``).
+
+The values a case offers are read from its export records, the public
+interface: ``sha256`` (not of empty files, nor of files a known-good set
+lists: every case holds those), ``pdq.hash`` of quality 50 or more (below, PDQ
+never matches), ``exif.serial`` and, from ``identifiers``, e-mail addresses and
+public IP addresses. A record holding a value another case holds gains
+``seen_in``: one entry per value and other exhibit, ``{kind, value,
+case_number, exhibit, path, copies, date}`` (``path`` the first file there,
+``copies`` how many, ``date`` when that exhibit was scanned); the report lays
+them out (:mod:`forensix.report.seenin`) from the findings written beside them.
+Running it again (``forensix repo add CASE``) brings a case up to date with
+what later cases saw.
+"""
+from __future__ import annotations
+
+import ipaddress
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from forensix.casestore import CaseStore
+from forensix.lab.repository import ReadOnly, Repository, Seen, Sighting
+
+PLUGIN = "repository"
+KIND_ORDER = ("sha256", "pdq", "camera_serial", "email", "ip")
+EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+PDQ_MIN_QUALITY = 50
+
+
+class NoCaseNumber(Exception):
+    """The repository tells cases apart by their case number."""
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What one comparison did, for the console and the action log."""
+
+    added: bool
+    """False when this login may only read the repository."""
+    values: int
+    files: int
+    """Files of this case seen in other cases."""
+    other_cases: tuple[str, ...]
+
+
+def case_number(store: CaseStore) -> str:
+    number = (store.info().get("case_number") or "").strip()
+    if not number:
+        raise NoCaseNumber(f"{store.case_dir}: the case has no case number, which the repository tells cases "
+                           "apart by; give it one with forensix case init")
+    return number
+
+
+@dataclass(slots=True)
+class _File:
+    exhibit: str
+    path: str
+    scan_id: int
+    keys: list[tuple[str, str]]
+
+
+def compare(store: CaseStore, repo: Repository, add: bool = True) -> Outcome:
+    """Add the case's values to the repository (unless ``add`` is False, or this login may only
+    read), then write into the case what other cases saw; logged in the case."""
+    number = case_number(store)
+    exhibits = {ev["id"]: (ev["exhibit"] or ev["label"], ev["scanned_at"]) for ev in store.evidence()}
+    files = _values(store, exhibits)
+    added = False
+    if add:
+        try:
+            repo.add(number, store.info().get("agency"), {e for e, _ in exhibits.values()},
+                     _sightings(files, exhibits))
+            added = True
+        except ReadOnly:
+            pass
+    values = {key for f in files.values() for key in f.keys}
+    seen = repo.seen_elsewhere(number, values)
+    touched = _write(store, files, seen)
+    others = tuple(sorted({s.case_number for hits in seen.values() for s in hits}))
+    store.log_action("repository compared", repository=repo.where, case_number=number, added=added,
+                     values=len(values), files_seen_in_other_cases=touched, other_cases=list(others))
+    return Outcome(added, len(values), touched, others)
+
+
+def _values(store: CaseStore, exhibits: dict[int, tuple[str, str | None]]) -> dict[int, _File]:
+    """The values each file of the case's current scans offers, by file id."""
+    files: dict[int, _File] = {}
+    rows = store.db.execute(
+        "SELECT id, evidence_id, scan_id, path, sha256, known_good, json_extract(record, '$.pdq.hash'),"
+        " json_extract(record, '$.pdq.quality'), json_extract(record, '$.exif.serial'),"
+        " json_extract(record, '$.identifiers') FROM files ORDER BY evidence_id, volume_offset, path, inode")
+    for file_id, evidence_id, scan_id, path, sha256, known_good, pdq, quality, serial, identifiers in rows:
+        keys = []
+        if sha256 and sha256 != EMPTY_SHA256 and not known_good:
+            keys.append(("sha256", sha256))
+        if pdq and isinstance(quality, (int, float)) and quality >= PDQ_MIN_QUALITY:
+            keys.append(("pdq", str(pdq).lower()))
+        if (serial := _serial(serial)) is not None:
+            keys.append(("camera_serial", serial))
+        if identifiers:
+            keys += _identifiers(identifiers)
+        if keys:
+            files[file_id] = _File(exhibits[evidence_id][0], path, scan_id, list(dict.fromkeys(keys)))
+    return files
+
+
+def _serial(value: Any) -> str | None:
+    """A camera serial worth comparing: not blank, not all zeros (cameras that keep none write those)."""
+    text = str(value).strip().upper() if value is not None else ""
+    return text if any(c.isalnum() for c in text) and set(text) - {"0", " ", "-"} else None
+
+
+def _identifiers(text: str) -> list[tuple[str, str]]:
+    try:
+        items = json.loads(text)
+    except ValueError:
+        return []
+    out = []
+    for item in items if isinstance(items, list) else ():
+        if not isinstance(item, dict) or not isinstance(item.get("value"), str):
+            continue
+        if item.get("kind") == "email":
+            out.append(("email", item["value"].lower()))
+        elif item.get("kind") in ("ipv4", "ipv6") and item.get("scope") == "public":
+            try:
+                out.append(("ip", ipaddress.ip_address(item["value"]).compressed))
+            except ValueError:
+                out.append(("ip", item["value"]))
+    return out
+
+
+def _sightings(files: dict[int, _File], exhibits: dict[int, tuple[str, str | None]]) -> list[Sighting]:
+    """One row per exhibit and value: the first path holding it (files come in path order) and how many do."""
+    scanned = dict(exhibits.values())
+    first: dict[tuple[str, str, str], str] = {}
+    copies: dict[tuple[str, str, str], int] = defaultdict(int)
+    for f in files.values():
+        for kind, value in f.keys:
+            key = (f.exhibit, kind, value)
+            first.setdefault(key, f.path)
+            copies[key] += 1
+    return [Sighting(exhibit, kind, value, path, copies[(exhibit, kind, value)], scanned.get(exhibit))
+            for (exhibit, kind, value), path in first.items()]
+
+
+def _write(store: CaseStore, files: dict[int, _File], seen: dict[tuple[str, str], list[Seen]]) -> int:
+    """Each record's ``seen_in`` (replacing an earlier comparison's) and its findings; returns how
+    many files were seen in other cases. One transaction: a report never sees half of it."""
+    db = store.db
+    entries: dict[int, list[dict[str, Any]]] = {}
+    for file_id, f in files.items():
+        hits = [{"kind": kind, "value": value, "case_number": s.case_number, "exhibit": s.exhibit,
+                 "path": s.path, "copies": s.copies, "date": (s.scanned_at or "")[:10] or None}
+                for kind, value in sorted(f.keys, key=lambda k: (KIND_ORDER.index(k[0]), k[1]))
+                for s in seen.get((kind, value), ())]
+        if hits:
+            entries[file_id] = hits
+    earlier = [r[0] for r in db.execute("SELECT id FROM files WHERE json_extract(record, '$.seen_in') IS NOT NULL")]
+    with store.transaction():
+        db.execute(f"DELETE FROM finding_rows WHERE plugin='{PLUGIN}'"
+                   " AND scan_id IN (SELECT current_scan_id FROM evidence)")
+        for file_id in dict.fromkeys([*earlier, *entries]):
+            text, scan_id = db.execute("SELECT record, scan_id FROM file_rows WHERE id=?", (file_id,)).fetchone()
+            record = json.loads(text)
+            record.pop("seen_in", None)
+            if file_id in entries:
+                record["seen_in"] = entries[file_id]
+            db.execute("UPDATE file_rows SET record=? WHERE id=?",
+                       (json.dumps(record, ensure_ascii=False, default=str), file_id))
+            db.executemany("INSERT INTO finding_rows(file_id, scan_id, plugin, kind, value, detail) VALUES(?,?,?,?,?,?)",
+                           [(file_id, scan_id, PLUGIN, "seen_in", f"{e['kind']}:{e['value']}",
+                             json.dumps(e, ensure_ascii=False)) for e in entries.get(file_id, ())])
+    return len(entries)

@@ -1,0 +1,57 @@
+"""The report's "seen in other cases": what the lab's central repository knew of this case's files
+and identifiers when the case was last compared with it (``forensix repo add``, ``scan --repo``).
+
+Read from the findings the comparison wrote into the case (:mod:`forensix.lab.seenin`),
+so the report is reproduced from the case alone. One item per value (a file's
+SHA-256, a picture's PDQ hash, a camera serial, an e-mail or public IP address):
+where this case holds it, and each other case and exhibit that does. Known
+material is listed like any file, by path and digest: never shown.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+KIND_WORDS = {"sha256": "file (SHA-256)", "pdq": "picture (PDQ hash)", "camera_serial": "camera serial",
+              "email": "e-mail address", "ip": "public IP address"}
+KIND_ORDER = list(KIND_WORDS)
+SHOWN_HERE = 5
+"""Files of this case listed per value; the rest are counted."""
+
+
+def seen_in(builder: Any) -> dict[str, Any]:
+    """Context for ``report_templates/seen_in.html.j2`` from a
+    :class:`forensix.report.context.ContextBuilder`: ``compared`` (the last comparison's
+    log entry details and time, or None), ``items`` (alerts first, then by kind and value)
+    and ``files`` (how many files of this case were seen elsewhere)."""
+    comparisons = [a for a in builder.actions if a["action"] == "repository compared"]
+    compared = None
+    if comparisons:
+        try:
+            compared = {**json.loads(comparisons[-1]["details"]), "at": comparisons[-1]["at"]}
+        except ValueError:
+            compared = {"at": comparisons[-1]["at"]}
+    rows = builder.db.execute(
+        "SELECT f.detail, files.id, files.evidence_id, files.path, files.alert, files.deleted FROM findings f"
+        " JOIN files ON files.id = f.file_id WHERE f.plugin = 'repository' AND f.kind = 'seen_in'"
+        " ORDER BY files.evidence_id, files.path, files.id")
+    items: dict[tuple[str, str], dict[str, Any]] = {}
+    for detail, file_id, evidence_id, path, alert, deleted in rows:
+        hit = json.loads(detail or "{}")
+        key = (hit.get("kind", ""), hit.get("value", ""))
+        item = items.setdefault(key, {"kind": KIND_WORDS.get(key[0], key[0]), "order": key, "value": key[1],
+                                      "alert": False, "here": {}, "there": {}})
+        item["alert"] |= bool(alert)
+        item["here"].setdefault(file_id, {"exhibit": builder.labels.get(evidence_id, "?"), "path": path,
+                                          "alert": bool(alert), "deleted": bool(deleted)})
+        item["there"].setdefault((hit.get("case_number"), hit.get("exhibit")), hit)
+    out = []
+    for item in items.values():
+        here = list(item["here"].values())
+        out.append({**item, "here": here[:SHOWN_HERE], "here_more": len(here) - SHOWN_HERE,
+                    "there": sorted(item["there"].values(), key=lambda h: (str(h.get("case_number")),
+                                                                           str(h.get("exhibit"))))})
+    out.sort(key=lambda i: (not i["alert"], KIND_ORDER.index(i["order"][0]) if i["order"][0] in KIND_ORDER
+                            else len(KIND_ORDER), i["value"]))
+    files = len({f for item in items.values() for f in item["here"]})
+    return {"compared": compared, "items": out, "files": files}
