@@ -6,13 +6,16 @@ Builds the bench image (``bench/benchimage.py``: a 2 GiB ext4 image with
 
 * ``fiwalk -O -x`` on the raw image and on the E01 (MD5 and SHA-1 of every file);
 * a plain pytsk3 loop, MD5 + SHA-1 + SHA-256 of every file, in 2 processes;
-* ``forensix scan`` on each, as a user types it and with ``--media-hash none``.
+* ``forensix scan`` on each, as a user types it and with ``--media-hash none``;
+* with ``--broker URL``, that scan spread over the ``forensix worker`` processes
+  listening on that Redis (start them first; on one machine, ``forensix worker
+  --concurrency 2`` matches the local scan's two worker processes), beside the local one.
 
 Each command's wall time, content MB/s, files/s, ratio to fiwalk's speed, the
 CPU time and the peak RSS of its whole process tree (workers included, sampled
 every 20 ms from /proc) are printed. Speed targets are read here, never in tests.
 
-usage: python bench/scan_bench.py [--cache DIR] [--only raw|e01] [--repeat N] [--workers N]
+usage: python bench/scan_bench.py [--cache DIR] [--only raw|e01] [--repeat N] [--workers N] [--broker URL]
 """
 from __future__ import annotations
 
@@ -64,6 +67,9 @@ if __name__ == "__main__":
 """
 
 
+DISTRIBUTED = "forensix scan --broker (workers' CPU and RSS not counted)"
+
+
 @dataclass
 class Run:
     label: str
@@ -103,10 +109,14 @@ def _sample(pid: int) -> tuple[int, float] | None:
         return None
 
 
-def measure(label: str, args: list[str], cwd: Path | None = None) -> Run:
-    """Run a command; sample its process tree's RSS and CPU until it ends."""
+def measure(label: str, args: list[str], cwd: Path | None = None, broker: str | None = None) -> Run:
+    """Run a command; sample its process tree's RSS and CPU until it ends. The workers of a
+    distributed scan (``broker``) are other process trees: their CPU and memory are not counted."""
+    env = {k: v for k, v in os.environ.items() if k != "FORENSIX_BROKER"}
+    if broker:  # from the environment, so a password never shows in ps
+        env["FORENSIX_BROKER"] = broker
     started = time.perf_counter()
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=cwd)
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=cwd, env=env)
     peak, cpu, stop = [0], {}, threading.Event()
 
     def sampler() -> None:
@@ -151,6 +161,7 @@ def main() -> None:
     ap.add_argument("--only", choices=["raw", "e01"])
     ap.add_argument("--repeat", type=int, default=1, help="run each command N times and keep the fastest")
     ap.add_argument("--workers", type=int, help="pass --workers N to forensix")
+    ap.add_argument("--broker", metavar="URL", help="also scan through the forensix workers on this Redis")
     a = ap.parse_args()
     if not shutil.which("fiwalk"):
         sys.exit("fiwalk not found (Debian package sleuthkit)")
@@ -160,6 +171,7 @@ def main() -> None:
     files, content = benchimage.content_totals(raw)
     print(f"{files:,} files, {content / 1e6:,.0f} MB of content; {os.cpu_count()} cores\n")
     extra = ["--workers", str(a.workers)] if a.workers is not None else []
+    distributed = [(DISTRIBUTED, ["--media-hash", "none"])] if a.broker else []
     plans = []
     if a.only in (None, "raw"):
         plans.append(("raw", [
@@ -167,12 +179,14 @@ def main() -> None:
             ("plain pytsk3 loop, 2 processes", [sys.executable, "-c", PLAIN_LOOP, str(raw)]),
             ("forensix scan (as typed)", None),
             ("forensix scan --media-hash none", ["--media-hash", "none"]),
+            *distributed,
         ]))
     if a.only in (None, "e01"):
         plans.append(("e01", [
             ("fiwalk -O -x", ["fiwalk", "-O", "-x", str(e01)]),
             ("forensix scan (as typed)", None),
             ("forensix scan --media-hash none", ["--media-hash", "none"]),
+            *distributed,
         ]))
     with tempfile.TemporaryDirectory(dir=a.cache) as tmp:
         work = Path(tmp)
@@ -184,7 +198,8 @@ def main() -> None:
             for label, args in commands:
                 if args is None or args[:1] == ["--media-hash"]:
                     args = forensix(image, work, *(args or []), *extra)
-                best = min((measure(label, args) for _ in range(a.repeat)), key=lambda r: r.seconds)
+                broker = a.broker if label == DISTRIBUTED else None
+                best = min((measure(label, args, broker=broker) for _ in range(a.repeat)), key=lambda r: r.seconds)
                 base = base or best.seconds
                 print(f"{name}: {label:<36} {best.seconds:7.2f} {content / 1e6 / best.seconds:7.0f}"
                       f" {files / best.seconds:8.0f} {base / best.seconds:8.2f}x {best.cpu:7.1f}"

@@ -7,6 +7,7 @@ database). Celery, redis and psycopg (the ``lab`` extra) are imported only here.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from forensix.casestore import CaseStore
@@ -53,14 +54,25 @@ class LabScan:
         return {**({"broker": describe(self.broker)} if self.broker else {}),
                 **({"repository": describe(self.repo)} if self.repo else {})}
 
-    def check_case(self, store: CaseStore) -> None:
-        if self.repo:
-            from forensix.lab.seenin import NoCaseNumber, case_number
+    def check_case(self, case_dir: Path) -> None:
+        """The repository tells cases apart by number: a case without one is refused before the
+        scan, and before its folder is made."""
+        if not self.repo:
+            return
+        from forensix.casestore import CaseError
+        from forensix.lab.seenin import NoCaseNumber, case_number
 
-            try:
-                case_number(store)
-            except NoCaseNumber as exc:
-                raise UserError(str(exc)) from None
+        try:
+            store = CaseStore.open(case_dir, read_only=True)
+        except CaseError:
+            raise UserError(f"{case_dir}: --repo needs a case with a case number: forensix case init "
+                            f"{case_dir} --case-number ... first") from None
+        try:
+            case_number(store)
+        except NoCaseNumber as exc:
+            raise UserError(str(exc)) from None
+        finally:
+            store.close()
 
     def executor(self, setup: Any, plugins: dict[str, str], hashsets: list, sizes: dict[int, int]) -> Any:
         """The Celery executor when ``--broker`` was given (None otherwise)."""

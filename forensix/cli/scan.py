@@ -106,6 +106,8 @@ def command(evidence: tuple[str, ...], case_dir: Path, hashsets: tuple[str, ...]
                       os.environ.get(NO_AUTOLOAD_ENV, "") in ("", "0"))
     host = spec.host()
     opened = _open_hashsets(hashsets, case_dir.resolve())
+    if lab is not None:
+        lab.check_case(case_dir)
     case_dir.mkdir(parents=True, exist_ok=True)
     try:
         with case_lock(case_dir, "scan"):
@@ -125,8 +127,6 @@ def _scan(sources: list[EvidenceSource], case_dir: Path, host: PluginHost, opene
         store = CaseStore.open(case_dir, create=True)
     except CaseError as exc:
         raise UserError(str(exc)) from None
-    if lab is not None:
-        lab.check_case(store)
     for failure in host.failures:
         console.warning(f"plugin {failure.plugin} not loaded: {failure.error}")
     config = ScanConfig(case_dir=case_dir.resolve(), store=store, hashsets=hashsets, options=parse_options(options))

@@ -195,7 +195,7 @@ class CeleryExecutor:
             self.redis.delete(self.keys.alive, self.keys.reply)
         except Exception:  # the broker is away: the keys expire on their own
             pass
-        for closing in (self.redis.close, self.app.pool.force_close_all, self.waitable.close, self._wake.close):
+        for closing in (self.redis.close, self.app.close, self.waitable.close, self._wake.close):
             try:
                 closing()
             except Exception:
