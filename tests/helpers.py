@@ -5,8 +5,10 @@ import importlib.util
 import json
 import os
 import re
+import sqlite3
 import subprocess
 import sys
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
@@ -72,3 +74,31 @@ def fixture_script(name: str) -> ModuleType:
         sys.modules[module_name] = module
         spec.loader.exec_module(module)
     return sys.modules[module_name]
+
+
+def plugin(folder: Path, name: str, body: str) -> Path:
+    """A plugin module in a --plugins-dir: ``body`` runs in forensix_file_analyzer."""
+    folder.mkdir(exist_ok=True)
+    (folder / f"{name}.py").write_text(
+        "import os, signal, time\nfrom forensix.hookspecs import hookimpl\n"
+        f"NAME = {name!r}\n@hookimpl\ndef forensix_file_analyzer(entry, head):\n"
+        + "".join(f"    {line}\n" for line in body.splitlines()) + "    return None\n")
+    return folder
+
+
+def recorded(case: Path) -> int:
+    """File records in the case so far, read while a scan writes it."""
+    try:
+        db = sqlite3.connect(f"file:{case / 'case.sqlite'}?mode=ro", uri=True, timeout=5)
+        return db.execute("SELECT COUNT(*) FROM file_rows").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+
+
+def wait_for(case: Path, files: int, proc: subprocess.Popen, limit: float = 60) -> None:
+    """Until a scan running in ``proc`` has recorded ``files`` files."""
+    deadline = time.monotonic() + limit
+    while recorded(case) < files:
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "the scan made no progress"
+        time.sleep(0.05)

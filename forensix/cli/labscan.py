@@ -6,6 +6,7 @@ database). Celery, redis and psycopg (the ``lab`` extra) are imported only here.
 """
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,14 +16,12 @@ from forensix.cli.console import UserError, console
 
 
 def lab_modules() -> None:
-    """The ``lab`` extra is optional: a scan that asks for it says how to install it."""
-    try:
-        import celery  # noqa: F401
-        import psycopg  # noqa: F401
-        import redis  # noqa: F401
-    except ImportError as exc:
-        raise UserError(f"--broker and --repo need the lab extra ({exc.name} is missing): "
-                        "pip install 'forensix[lab]'") from None
+    """The ``lab`` extra is optional: a command that needs it says how to install it."""
+    for name in ("celery", "redis", "psycopg"):
+        try:
+            importlib.import_module(name)
+        except ImportError as exc:
+            raise UserError(f"this needs the lab extra ({name}: {exc}): pip install 'forensix[lab]'") from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +36,6 @@ class LabScan:
             return None
         lab_modules()
         from forensix.lab.repository import Repository, RepositoryError
-        from forensix.lab.urls import describe
 
         if broker:
             _check_broker(broker)
@@ -108,9 +106,7 @@ class LabScan:
         except RepositoryError as exc:
             console.warning(f"{exc}; the scan is complete: run forensix repo add {store.case_dir} later")
             return
-        said = "added to" if outcome.added else "compared with (this login may only read)"
-        console.info(f"case {said} the repository: {outcome.values:,} values; {outcome.files:,} files seen in "
-                     f"other cases" + (f" ({', '.join(outcome.other_cases)})" if outcome.other_cases else ""))
+        console.info(f"{store.case_dir}: {outcome.words(repo.where)}")
 
 
 def _check_broker(url: str) -> None:

@@ -68,6 +68,4 @@ def add(case: Path, url: str) -> None:
         raise UserError(str(exc)) from None
     except CaseBusy as exc:
         raise UserError(str(exc)) from None
-    said = "added to" if outcome.added else "compared with (this login may only read)"
-    console.info(f"{case}: {said} {repo.where}; {outcome.values:,} values, {outcome.files:,} files seen in other "
-                 "cases" + (f" ({', '.join(outcome.other_cases)})" if outcome.other_cases else ""))
+    console.info(f"{case}: {outcome.words(repo.where)}")

@@ -25,6 +25,9 @@ def make_app(broker_url: str, run_unit: Callable[..., Any] | None = None, reques
     with ``request`` as its Celery request class."""
     from celery import Celery
 
+    if broker_url.startswith("rediss://") and "ssl_cert_reqs=" not in broker_url:
+        # Celery would then connect without checking the broker's certificate; redis-py checks it
+        broker_url += ("&" if "?" in broker_url else "?") + "ssl_cert_reqs=required"
     app = Celery("forensix", broker=broker_url, set_as_current=False)
     app.conf.update(
         task_serializer="json", accept_content=["json"], result_serializer="json",

@@ -54,5 +54,5 @@ def redis_client(url: str) -> Any:
     """A client on the broker's Redis (``redis://`` or ``rediss://``, with the URL's TLS parameters)."""
     import redis
 
-    return redis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=15, socket_keepalive=True,
+    return redis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=GO_WAIT + 10, socket_keepalive=True,
                                 health_check_interval=30)

@@ -44,6 +44,11 @@ class Outcome:
     """Files of this case seen in other cases."""
     other_cases: tuple[str, ...]
 
+    def words(self, where: str) -> str:
+        said = "added to" if self.added else "compared with (this login may only read)"
+        others = f" ({', '.join(self.other_cases)})" if self.other_cases else ""
+        return f"{said} {where}: {self.values:,} values; {self.files:,} files seen in other cases{others}"
+
 
 def case_number(store: CaseStore) -> str:
     number = (store.info().get("case_number") or "").strip()

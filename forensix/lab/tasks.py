@@ -13,6 +13,7 @@ a worker set up wrong never writes "unreadable" into a case.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import signal
@@ -28,6 +29,8 @@ from forensix.engine.units import WorkUnit
 from forensix.engine.worker import UnitRunner
 from forensix.lab.protocol import BEAT, GO_WAIT, REPLY_TTL, Keys, redis_client
 from forensix.lab.wire import decode, encode, record_to_data, setup_from_data, unit_from_data
+
+log = logging.getLogger(__name__)
 
 REFUSAL_PAUSE = 1.0
 """A worker that refused a unit waits this long before it takes another, so the unit
@@ -160,6 +163,7 @@ class _Process:
             runner = self._runner(payload)
             self._open(runner, unit, payload.get("evidence_size"))
         except Refusal as exc:
+            log.warning("unit %s of %s refused: %s", unit.unit_id, unit.evidence.label, exc)
             self.say(keys, ["refused", unit.unit_id, check, worker, str(exc)])
             time.sleep(REFUSAL_PAUSE)
             return

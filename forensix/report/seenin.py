@@ -12,9 +12,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-KIND_WORDS = {"sha256": "file (SHA-256)", "pdq": "picture (PDQ hash)", "camera_serial": "camera serial",
-              "email": "e-mail address", "ip": "public IP address"}
-KIND_ORDER = list(KIND_WORDS)
+from forensix.lab.seenin import KIND_ORDER, PLUGIN
+
+KIND_WORDS = dict(zip(KIND_ORDER, ("file (SHA-256)", "picture (PDQ hash)", "camera serial", "e-mail address",
+                                   "public IP address")))
 SHOWN_HERE = 5
 """Files of this case listed per value; the rest are counted."""
 
@@ -33,8 +34,8 @@ def seen_in(builder: Any) -> dict[str, Any]:
             compared = {"at": comparisons[-1]["at"]}
     rows = builder.db.execute(
         "SELECT f.detail, files.id, files.evidence_id, files.path, files.alert, files.deleted FROM findings f"
-        " JOIN files ON files.id = f.file_id WHERE f.plugin = 'repository' AND f.kind = 'seen_in'"
-        " ORDER BY files.evidence_id, files.path, files.id")
+        " JOIN files ON files.id = f.file_id WHERE f.plugin = ? AND f.kind = 'seen_in'"
+        " ORDER BY files.evidence_id, files.path, files.id", (PLUGIN,))
     items: dict[tuple[str, str], dict[str, Any]] = {}
     for detail, file_id, evidence_id, path, alert, deleted in rows:
         hit = json.loads(detail or "{}")

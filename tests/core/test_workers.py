@@ -13,20 +13,10 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import export_records, run_cli
+from helpers import export_records, plugin, recorded, run_cli, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 FILES = 120
-
-
-def plugin(folder: Path, name: str, body: str) -> Path:
-    """A plugin module in a --plugins-dir: ``body`` runs in forensix_file_analyzer."""
-    folder.mkdir(exist_ok=True)
-    (folder / f"{name}.py").write_text(
-        "import os, signal, time\nfrom forensix.hookspecs import hookimpl\n"
-        f"NAME = {name!r}\n@hookimpl\ndef forensix_file_analyzer(entry, head):\n"
-        + "".join(f"    {line}\n" for line in body.splitlines()) + "    return None\n")
-    return folder
 
 
 @pytest.fixture()
@@ -45,22 +35,6 @@ def scan_args(evidence: Path, case: Path, *extra: object) -> list[str]:
 def forensix(*args: str) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, str(ROOT / "forensix.py"), *args], cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-
-def recorded(case: Path) -> int:
-    try:
-        db = sqlite3.connect(f"file:{case / 'case.sqlite'}?mode=ro", uri=True, timeout=5)
-        return db.execute("SELECT COUNT(*) FROM file_rows").fetchone()[0]
-    except sqlite3.Error:
-        return 0
-
-
-def wait_for(case: Path, files: int, proc: subprocess.Popen, limit: float = 60) -> None:
-    deadline = time.monotonic() + limit
-    while recorded(case) < files:
-        assert proc.poll() is None, proc.communicate()
-        assert time.monotonic() < deadline, "the scan made no progress"
-        time.sleep(0.05)
 
 
 def descendants(pid: int) -> set[int]:

@@ -2,6 +2,7 @@
 PostgreSQL cluster, each started once per module on free ports in temporary folders."""
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 import pytest
@@ -13,14 +14,11 @@ DB_PASSWORD = "db-Secret-9"
 
 
 def _lab_extra() -> None:
-    try:
-        import celery  # noqa: F401
-        import psycopg  # noqa: F401
-        import redis  # noqa: F401
-    except ImportError as exc:
-        if REQUIRE:
-            pytest.fail(f"the lab extra is not installed ({exc.name}): scripts/setup.sh installs it")
-        pytest.skip(f"the lab extra is not installed ({exc.name}): pip install -e '.[lab]'")
+    for name in ("celery", "redis", "psycopg"):
+        if importlib.util.find_spec(name) is None:
+            if REQUIRE:
+                pytest.fail(f"the lab extra is not installed ({name}): scripts/setup.sh installs it")
+            pytest.skip(f"the lab extra is not installed ({name}): pip install -e '.[lab]'")
 
 
 @pytest.fixture(scope="module")

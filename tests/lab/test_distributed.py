@@ -3,7 +3,6 @@ the same export, whatever happens to a worker or to the broker half way."""
 from __future__ import annotations
 
 import json
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -12,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from conftest import BROKER_PASSWORD
-from helpers import export_records, run_cli
+from helpers import export_records, plugin, recorded, run_cli, wait_for
 from labservers import ROOT, Worker
 
 FILES = 240
@@ -22,16 +21,6 @@ def scan_args(evidence: list[Path], case: Path, *extra: object) -> list[str]:
     return ["scan", *map(str, evidence), "--case", str(case), "--no-progress", *map(str, extra)]
 
 
-def plugin(folder: Path, name: str, body: str) -> Path:
-    """A plugin in a --plugins-dir the workers read at the same path: ``body`` runs per file."""
-    folder.mkdir(exist_ok=True)
-    (folder / f"{name}.py").write_text(
-        "import os, signal, time\nfrom forensix.hookspecs import hookimpl\n"
-        f"NAME = {name!r}\n@hookimpl\ndef forensix_file_analyzer(entry, head):\n"
-        + "".join(f"    {line}\n" for line in body.splitlines()) + "    return None\n")
-    return folder
-
-
 @pytest.fixture()
 def folder(tmp_path: Path) -> Path:
     evidence = tmp_path / "evidence"
@@ -39,22 +28,6 @@ def folder(tmp_path: Path) -> Path:
     for i in range(FILES):
         (evidence / f"file{i:03d}.txt").write_text(f"file {i} for mail{i % 5}@example.org\n" * (i + 1))
     return evidence
-
-
-def recorded(case: Path) -> int:
-    try:
-        db = sqlite3.connect(f"file:{case / 'case.sqlite'}?mode=ro", uri=True, timeout=5)
-        return db.execute("SELECT COUNT(*) FROM file_rows").fetchone()[0]
-    except sqlite3.Error:
-        return 0
-
-
-def wait_for(case: Path, files: int, proc: subprocess.Popen, limit: float = 90) -> None:
-    deadline = time.monotonic() + limit
-    while recorded(case) < files:
-        assert proc.poll() is None, proc.communicate()
-        assert time.monotonic() < deadline, "the scan made no progress"
-        time.sleep(0.05)
 
 
 def background(*args: str) -> subprocess.Popen:
@@ -105,7 +78,7 @@ def test_a_worker_killed_half_way_leaves_a_complete_case_with_no_duplicates(fold
     proc = background(*scan_args([folder], case, "--plugins-dir", plugins, "--media-hash", "none",
                                  "--broker", broker.url()))
     a, b = workers.running["a"], workers.running["b"]
-    wait_for(case, FILES // 4, proc)
+    wait_for(case, FILES // 4, proc, 90)
     for pid in a.children():  # the process carrying out a unit: Celery delivers the unit again
         subprocess.run(["kill", "-KILL", str(pid)])
     wait_for(case, FILES // 2, proc)
@@ -146,6 +119,7 @@ def test_a_worker_that_cannot_open_the_evidence_says_so_and_the_scan_resumes_onc
         assert "worker blind@lab" in result.output and "unit 1 of evidence" in result.output
         assert "/nowhere/evidence" in result.output and "Traceback" not in result.output
         assert recorded(case) == 0
+        assert "refused: cannot open the evidence" in blind.log.read_text()  # the worker says so too
         seeing = Worker(url, "seeing", tmp_path)
         try:
             blind.stop()
