@@ -342,7 +342,9 @@ class CeleryExecutor:
     # -- the broker -------------------------------------------------------------------
     def _send(self, flight: _Flight) -> bool:
         try:
-            self.app.send_task(TASK, args=[flight.payload], queue=QUEUE, retry=False)
+            # argsrepr: Celery would otherwise print every file of the unit into the message's headers
+            self.app.send_task(TASK, args=[flight.payload], queue=QUEUE, retry=False,
+                               argsrepr=f"unit {flight.state.unit.unit_id}", kwargsrepr="")
         except Exception as exc:  # the broker is away: sent again when it is back
             log.debug("unit %s not sent: %s", flight.state.unit.unit_id, redact(str(exc), self.url))
             flight.unsent = True
