@@ -6,7 +6,7 @@ back in the queue when the process carrying it out dies
 delivery, never the unit. Each worker process reserves one unit at a time, so a
 unit waits in the broker for whichever worker is free, not behind a busy one.
 Tasks and results are JSON (:mod:`forensix.lab.wire`); Celery's own result store
-is not used, results stream back through Redis lists (:mod:`forensix.lab.keys`).
+is not used, results stream back through Redis lists (:mod:`forensix.lab.protocol`).
 """
 from __future__ import annotations
 
