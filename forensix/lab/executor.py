@@ -300,6 +300,7 @@ class CeleryExecutor:
         carefully; count it when it did nothing; carry on carefully either way."""
         unit = flight.state.unit
         index, careful = flight.index, flight.careful
+        self._answer(flight.attempt, ["drop"])  # should it still be alive (a network cut off): stop
         flight.attempt = None
         flight.careful = True
         text = f"the worker {flight.worker} reading this file stopped ({why}, during '{flight.stage}')"

@@ -14,8 +14,10 @@ be mistaken for this one's):
   find the hash sets, or runs other plugins), and from a worker's main process
   ``["lost", unit, check, worker, why]`` (the process carrying out the unit died).
 * ``go:ATTEMPT``: the coordinator's answer to a start: ``["go", indices_done, careful]``
-  or ``["drop"]`` (a unit already finished, or being carried out elsewhere).
-* ``alive``: set while the coordinator runs; a unit of a scan that is over is dropped.
+  or ``["drop"]`` (a unit already finished, or being carried out elsewhere); later a
+  ``["drop"]`` there stops an attempt the coordinator gave up on (it looked dead).
+* ``alive``: set while the coordinator runs; a unit of a scan that is over is dropped,
+  and one under way stops (a worker learns both with each results message it sends).
 """
 from __future__ import annotations
 

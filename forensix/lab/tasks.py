@@ -43,6 +43,10 @@ class Refusal(Exception):
     """This worker cannot carry out the unit as the examiner's machine would; says why in plain words."""
 
 
+class _Abandoned(Exception):
+    """The scan is over, or gave this attempt's unit to another: stop, nothing more to send."""
+
+
 PathMap = tuple[tuple[str, str], ...]
 
 
@@ -186,6 +190,8 @@ class _Process:
                 sub = WorkUnit(unit.unit_id, unit.evidence, unit.volume, tuple(unit.files[i] for i in part),
                                tuple(unit.seqs[i] for i in part))
                 runner.run(sub, lambda message: self._send(keys, unit, attempt, part, message, holes))
+        except _Abandoned:
+            return
         finally:
             self.beat.end()
         self.say(keys, ["done", unit.unit_id, attempt, [[o, n, why] for o, (n, why) in holes.items()]])
@@ -196,12 +202,14 @@ class _Process:
             _, _, batch, plugin_errors = message
             entries = [[part[i], unit.seqs[part[i]], [record_to_data(row) for row in rows]] for i, rows in batch]
             self.say(keys, ["results", unit.unit_id, attempt, unit.evidence.evidence_id, unit.volume.offset,
-                            entries, plugin_errors])
+                            entries, plugin_errors], attempt=attempt)
         elif message[0] == "unit done":
             holes.update(message[2])
 
-    def say(self, keys: Keys, message: list[Any], patient: bool = True) -> None:
-        """Push a message to the coordinator; while the broker is away, keep trying for a while."""
+    def say(self, keys: Keys, message: list[Any], patient: bool = True, attempt: str | None = None) -> None:
+        """Push a message to the coordinator; while the broker is away, keep trying for a while.
+        With ``attempt``, learn in the same round trip whether to go on: raises :class:`_Abandoned`
+        when the scan is over or the coordinator dropped the attempt."""
         import redis
 
         data = encode(message)
@@ -211,7 +219,12 @@ class _Process:
                 pipe = self.redis.pipeline(transaction=False)
                 pipe.rpush(keys.reply, data)
                 pipe.expire(keys.reply, REPLY_TTL)
-                pipe.execute()
+                if attempt is not None:
+                    pipe.exists(keys.alive)
+                    pipe.lpop(keys.go(attempt))
+                answers = pipe.execute()
+                if attempt is not None and (not answers[2] or answers[3] is not None):
+                    raise _Abandoned()
                 return
             except redis.RedisError:
                 if not patient or time.monotonic() > deadline:
