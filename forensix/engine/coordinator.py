@@ -29,9 +29,8 @@ from types import SimpleNamespace
 from typing import Any, Callable, Iterable
 
 from forensix.casestore import CaseStore, StoredRecord, stored_record
-from forensix.engine.priority import priority
 from forensix.engine.setup import ScanSetup
-from forensix.engine.units import EvidenceRef, FileRef, VolumeRef, WorkUnit, ref_from_json, ref_to_json
+from forensix.engine.units import EvidenceRef, VolumeRef, WorkUnit, ref_from_json
 from forensix.engine.walking import hash_media_to, media_hash_main, walk_evidence, walker_main
 from forensix.engine.worker import UnitRunner, unread_record, worker_main
 
@@ -237,8 +236,8 @@ class Coordinator:
     def _on_walk(self, item: _Item, message: tuple) -> None:
         kind = message[0]
         if kind == "refs":
-            _, offset, fs_type, refs = message
-            self.store.queue(item.scan_id, _queue_rows(offset, fs_type, refs), skip_recorded=item.resumed)
+            _, offset, fs_type, rows = message
+            self.store.queue(item.scan_id, ((offset, fs_type, *row) for row in rows), skip_recorded=item.resumed)
             self._report_totals(item)
         elif kind == "volume":
             _, offset, length, description, slot, fs_type = message
@@ -359,10 +358,12 @@ class Coordinator:
         if message[0] == "results":
             _, _, batch, plugin_errors = message
             self.stats.plugin_errors += plugin_errors
+            files = nbytes = 0
             for index, rows in batch:
-                if index in state.done:
-                    continue
-                self._store(item, state, index, rows)
+                if index not in state.done:
+                    nbytes += self._store(item, state, index, rows)
+                    files += 1
+            self.progress.advance(files, nbytes)
             if w is not None:
                 w.started_files = True
                 self._start_failures = 0
@@ -371,14 +372,15 @@ class Coordinator:
             if w is not None and w.units and w.units[0] is state:
                 w.units.popleft()
 
-    def _store(self, item: _Item, state: _Unit, index: int, rows: list[StoredRecord]) -> None:
+    def _store(self, item: _Item, state: _Unit, index: int, rows: list[StoredRecord]) -> int:
+        """Record one file of a unit (and what was found inside it); returns its size."""
         self.store.add_rows(item.ref.evidence_id, item.scan_id, rows)
         state.done.add(index)
         for row in rows:
             self.stats.count(row)
             if row.alerts:
                 self.progress.alert(item.ref.label, row.path, row.alerts)
-        self.progress.advance(1, state.unit.files[index].size)
+        return state.unit.files[index].size
 
     def _watch(self, item: _Item) -> None:
         """Kill a worker stuck on one file, and a walk that lists nothing for as long."""
@@ -409,7 +411,8 @@ class Coordinator:
                 ref = first.unit.files[index]
                 text = (f"the worker reading this file stopped ({why}, during '{stage}'): the file was not "
                         "analysed, and nothing found inside it (archive members) was recorded; no digest")
-                self._store(item, first, index, [stored_record(unread_record(first.unit, ref, text))])
+                self.progress.advance(1, self._store(item, first, index,
+                                                     [stored_record(unread_record(first.unit, ref, text))]))
                 self.progress.warning(f"{item.ref.label}: {ref.path}: {text}")
             for state in w.units:
                 self.store.release(seq for i, seq in enumerate(state.unit.seqs) if i not in state.done)
@@ -473,11 +476,6 @@ class Coordinator:
             self.store.commit()
         except sqlite3.Error:
             pass
-
-
-def _queue_rows(offset: int, fs_type: str, refs: Iterable[FileRef]) -> Iterable[tuple]:
-    for ref in refs:
-        yield (offset, fs_type, ref.inode, ref.path, priority(ref.path), ref.first_offset, ref.size, ref_to_json(ref))
 
 
 def engine_context() -> Any:

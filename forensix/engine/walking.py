@@ -7,15 +7,15 @@ stops it. The walk sends what it finds as it goes, so the files already listed
 are scanned whatever becomes of the rest.
 
 Messages (plain data): ``("volume", offset, length, description, slot, fs_type)``,
-``("refs", volume_offset, fs_type, [FileRef, ...])``, ``("warning", location, message)``,
-then ``("walked",)``.
+``("refs", volume_offset, fs_type, [QueueRow, ...])`` (:func:`forensix.engine.units.queue_row`),
+``("warning", location, message)``, then ``("walked",)``.
 """
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any, Callable
 
-from forensix.engine.units import EvidenceRef, FileRef
+from forensix.engine.units import EvidenceRef, QueueRow, queue_row
 
 BATCH = 500
 
@@ -52,9 +52,9 @@ def _warner(send: Send, location: str) -> Callable[[str], None]:
 
 
 def _stream(refs: Any, offset: int, fs_type: str, send: Send) -> None:
-    batch: list[FileRef] = []
+    batch: list[QueueRow] = []
     for ref in refs:
-        batch.append(ref)
+        batch.append(queue_row(ref))
         if len(batch) >= BATCH:
             send(("refs", offset, fs_type, batch))
             batch = []

@@ -36,6 +36,7 @@ class Heartbeat:
     def __init__(self, numbers: Any, stage: Any) -> None:
         self.numbers = numbers
         self.stage_text = stage
+        self._last = ""
 
     def start_file(self, unit_id: int, index: int) -> None:
         n = self.numbers
@@ -43,8 +44,11 @@ class Heartbeat:
         self.stage("opening")
 
     def stage(self, text: str) -> None:
+        """Called for every chunk read: the text is written only when it changes."""
         self.numbers[2] = time.monotonic()
-        self.stage_text.value = text.encode("utf-8", "replace")[:190]
+        if text != self._last:
+            self._last = text
+            self.stage_text.value = text.encode("utf-8", "replace")[:190]
 
     def idle(self) -> None:
         self.numbers[3] = 0.0
