@@ -224,7 +224,7 @@ def test_an_e01_libewf_cannot_open_is_recorded_as_damaged_evidence(tmp_path):
     image = tmp_path / "bad.E01"
     image.write_bytes(b"EVF\x09\x0d\x0a\xff\x00" + bytes(range(200)))
     result = run_cli("scan", image, "--case", tmp_path / "case", "--no-progress")
-    assert "bad.E01: damaged or incomplete ewf container" in result.stderr
+    assert "bad.E01: damaged or incomplete E01 (EnCase) container" in result.stderr
     assert export_records(tmp_path / "case") == []
 
 
@@ -245,3 +245,13 @@ def test_randomly_corrupted_file_systems_scan_to_the_end(evidence_fixtures, tmp_
         result = run_cli("scan", image, "--case", tmp_path / f"case{i}", "--no-progress", "--media-hash", "none")
         assert "Traceback" not in result.output
         export_records(tmp_path / f"case{i}")
+
+
+def test_an_e01_with_a_damaged_signature_byte_is_named_a_damaged_e01(evidence_fixtures, tmp_path):
+    image = _e01_copy(evidence_fixtures, tmp_path, ("E01", "E02", "E03"))
+    with open(image, "r+b") as f:  # the test's own copy
+        f.seek(1)
+        f.write(b"X")
+    result = run_cli("scan", image, "--case", tmp_path / "case", "--no-progress")
+    assert "damaged or incomplete E01 (EnCase) container" in result.stderr
+    assert "whole number" not in result.stderr and "Traceback" not in result.output

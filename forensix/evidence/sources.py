@@ -22,6 +22,16 @@ _SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"# Disk DescriptorFile", "vmdk"),
     (b"conectix", "vhd"),  # dynamic VHD: a copy of the footer opens the file
 )
+_EWF_MAGICS = (b"EVF\x09\x0d\x0a\xff\x00", b"EVF2\x0d\x0a\x81\x00")
+_NAMES = {"ewf": "E01 (EnCase)", "vmdk": "VMDK", "vhd": "VHD", "vhdx": "VHDX", "qcow2": "QCOW2"}
+"""How a container format is named in messages."""
+
+
+def _near(head: bytes, magic: bytes) -> bool:
+    """At most two bytes of ``magic`` differ at the start of ``head``."""
+    return len(head) >= len(magic) and sum(a != b for a, b in zip(head, magic)) <= 2
+
+
 _UNSUPPORTED: tuple[tuple[bytes, str], ...] = (
     (b"LVF\x09\x0d\x0a\xff\x00", "EnCase logical evidence (L01)"),
 )
@@ -90,6 +100,8 @@ def detect_format(p: Path) -> str:
     for magic, fmt in _SIGNATURES:
         if head.startswith(magic):
             return fmt
+    if any(_near(head, magic) for magic in _EWF_MAGICS):
+        return "ewf"  # one or two bytes of its signature damaged: an E01 to report as damaged, not as raw
     if footer == b"conectix":
         return "vhd"  # fixed VHD: raw data followed by a 512-byte footer
     return "raw"
@@ -143,7 +155,8 @@ def _open_libyal(p: Path, fmt: str) -> tuple[Any, list[str]]:
     except ImportError as exc:
         raise EvidenceError(f"{p}: {fmt} support is not installed ({exc.name})") from exc
     except (OSError, IOError, RuntimeError) as exc:
-        raise DamagedContainer(f"damaged or incomplete {fmt} container: {library_reason(exc)}") from exc
+        raise DamagedContainer(f"damaged or incomplete {_NAMES.get(fmt, fmt)} container: "
+                               f"{library_reason(exc)}") from exc
     raise EvidenceError(f"{p}: unsupported format {fmt}")
 
 
