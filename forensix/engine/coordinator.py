@@ -26,7 +26,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from types import SimpleNamespace
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 
 from forensix.casestore import CaseStore, StoredRecord, stored_record
 from forensix.engine.setup import ScanSetup

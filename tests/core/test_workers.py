@@ -4,7 +4,6 @@ result until it completes, one writer at a time, and a full disk is one clear li
 from __future__ import annotations
 
 import json
-import os
 import signal
 import sqlite3
 import subprocess
@@ -14,6 +13,9 @@ from pathlib import Path
 
 import pytest
 from helpers import export_records, run_cli
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+from proctree import alive, tree  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 FILES = 120
@@ -65,33 +67,7 @@ def wait_for(case: Path, files: int, proc: subprocess.Popen, limit: float = 60) 
 
 def descendants(pid: int) -> set[int]:
     """Every process started under ``pid`` (workers are grandchildren, under the fork server)."""
-    parents: dict[int, list[int]] = {}
-    for entry in os.scandir("/proc"):
-        if entry.name.isdigit():
-            try:
-                with open(f"/proc/{entry.name}/stat") as f:
-                    parents.setdefault(int(f.read().rsplit(")", 1)[1].split()[1]), []).append(int(entry.name))
-            except (OSError, ValueError, IndexError):
-                continue
-    found, todo = set(), [pid]
-    while todo:
-        for child in parents.get(todo.pop(), []):
-            found.add(child)
-            todo.append(child)
-    return found
-
-
-def alive(pids: set[int]) -> set[int]:
-    """Of these processes, those still running (a zombie has finished)."""
-    out = set()
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                if f.read().rsplit(")", 1)[1].split()[0] != "Z":
-                    out.add(pid)
-        except OSError:
-            continue
-    return out
+    return set(tree(pid)) - {pid}
 
 
 def actions(case: Path) -> list[str]:
