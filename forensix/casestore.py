@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import orjson
 
@@ -152,6 +152,8 @@ class CaseStore:
         self.case_dir = case_dir
         self.db = db
         self.read_only = read_only
+        self.on_close: Callable[[], None] | None = None
+        """Called once the store is closed (the command's hold on the case folder ends)."""
         self._files: list[tuple[Any, ...]] = []
         self._findings: list[tuple[Any, ...]] = []
         self._next_file_id: int | None = None
@@ -193,9 +195,14 @@ class CaseStore:
         return cls(case_dir, db)
 
     def close(self) -> None:
-        if not self.read_only:
-            self.commit()
-        self.db.close()
+        try:
+            if not self.read_only:
+                self.commit()
+            self.db.close()
+        finally:
+            if self.on_close is not None:
+                self.on_close()
+                self.on_close = None
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

@@ -160,13 +160,15 @@ def test_a_completed_scan_is_skipped_and_a_killed_rescan_keeps_the_earlier_resul
     assert [(r["path"], r["sha256"]) for r in export_records(case)] == [(r["path"], r["sha256"]) for r in before]
 
 
-def test_two_scans_into_one_case_never_fork_the_log(evidence, tmp_path):
+def test_two_scans_or_a_report_during_a_scan_never_fork_the_log(evidence, tmp_path):
     plugins = plugin(tmp_path / "plugins", "slow", "time.sleep(0.05)")
     case = tmp_path / "case"
     first = forensix(*scan_args(evidence, case, "--plugins-dir", plugins, "--workers", 2))
     wait_for(case, 3, first)
     second = run_cli(*scan_args(evidence, case), expect=2)
     assert "in use" in second.output
+    report = run_cli("report", case, expect=2)  # it would describe half a scan
+    assert "in use" in report.output
     first.communicate(timeout=120)
     assert first.returncode == 0
     run_cli("verify", case)
