@@ -482,7 +482,7 @@ def engine_context() -> Any:
     """Workers forked from a clean server process with the engine already imported:
     they start in milliseconds, and never inherit the main process's threads."""
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["forensix.engine.worker", "forensix.engine.walking", "plugins"])
+    ctx.set_forkserver_preload(["forensix.engine.worker", "forensix.engine.walking", "forensix.engine.preload"])
     return ctx
 
 
