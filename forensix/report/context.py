@@ -152,7 +152,7 @@ class ContextBuilder:
             if not any(start.values()):
                 start_end = "not hashed"
             elif not any(end.values()):
-                start_end = "not hashed at the end"
+                start_end = "no second pass (the default: forensix verify-evidence re-hashes the media on request)"
             else:
                 start_end = "match" if start == end else "mismatch"
             out.append({"exhibit": ev["exhibit"] or ev["label"], "path": ev["path"], "format": ev["format"],
