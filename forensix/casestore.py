@@ -449,6 +449,18 @@ class CaseStore:
                               (scan_id,)).fetchone()
         return int(row[0]), int(row[1])
 
+    def scan_totals(self, scan_ids: Iterable[int]) -> dict[str, int]:
+        """What scans recorded in all, whichever run recorded it (a resumed scan has several)."""
+        ids = list(scan_ids) or [-1]
+        marks = ",".join("?" * len(ids))
+        row = self.db.execute(
+            "SELECT COALESCE(SUM(container IS NULL), 0), COALESCE(SUM(container IS NOT NULL), 0),"
+            " COALESCE(SUM(deleted), 0), COALESCE(SUM(alert), 0), COALESCE(SUM(known_good), 0),"
+            f" COALESCE(SUM(warning_count), 0) FROM file_rows WHERE scan_id IN ({marks})", ids).fetchone()
+        warnings = self.count(f"SELECT COUNT(*) FROM warning_rows WHERE scan_id IN ({marks})", *ids)
+        return {"files": row[0], "archive_members": row[1], "deleted": row[2], "alerts": row[3],
+                "known_good": row[4], "warnings": row[5] + warnings}
+
     def recorded(self, scan_id: int) -> tuple[int, int]:
         """Files (of the file systems, not archive members) and bytes already recorded by a scan."""
         row = self.db.execute("SELECT COUNT(*), COALESCE(SUM(size), 0) FROM file_rows WHERE scan_id=?"

@@ -140,6 +140,7 @@ def _scan(sources: list[EvidenceSource], case_dir: Path, host: PluginHost, opene
             for plan in plans:
                 _scan_one(store, coordinator, plan, media_hash, display)
             stats = _finish(host, config, coordinator.stats)
+            _whole_scans(store, stats, [plan.scan_id for plan in plans if plan.scan_id is not None])
         except BaseException as exc:  # Ctrl-C, a full disk or a defect: the log must say the scan did not finish
             coordinator.close()
             _ended_early(store, exc, started, coordinator.stats)
@@ -278,6 +279,16 @@ def _finish(host, config: ScanConfig, stats: ScanStats) -> ScanStats:
     return stats
 
 
+def _whole_scans(store: CaseStore, stats: ScanStats, scan_ids: list[int]) -> None:
+    """The summary's counts of the scans as a whole: a resumed scan recorded part of its files
+    in an earlier run. (The data hashed stays this run's.)"""
+    totals = store.scan_totals(scan_ids)
+    for key in ("files", "deleted", "alerts", "known_good", "warnings"):
+        setattr(stats, key, totals[key])
+    if totals["archive_members"]:
+        stats.extra["archive_members"] = totals["archive_members"]
+
+
 def _ended_early(store: CaseStore, exc: BaseException, started: float, stats: ScanStats) -> None:
     """Say in the log that the scan did not finish, if the case can still be written (on a full
     disk it may not be: the scan rows still say 'running', which reads as unfinished too)."""
@@ -310,7 +321,7 @@ def _summary(stats: ScanStats, case_dir: Path, elapsed: float, log_head: str) ->
         ("evidence items", str(stats.evidence)),
         ("file systems walked", str(stats.volumes)),
         ("files", f"{stats.files:,} ({stats.deleted:,} deleted)"),
-        ("data hashed", f"{stats.bytes_hashed / 1e6:,.1f} MB"),
+        ("data hashed (this run)", f"{stats.bytes_hashed / 1e6:,.1f} MB"),
         ("known-material alerts", f"{stats.alerts:,}"),
         ("known-good files", f"{stats.known_good:,}"),
         ("warnings", f"{stats.warnings:,}"),
