@@ -39,6 +39,7 @@ _DIRS = (pytsk3.TSK_FS_META_TYPE_DIR, pytsk3.TSK_FS_META_TYPE_VIRT_DIR)  # $Orph
 _NAME_REG = pytsk3.TSK_FS_NAME_TYPE_REG
 _NAME_DIRS = (pytsk3.TSK_FS_NAME_TYPE_DIR, pytsk3.TSK_FS_NAME_TYPE_VIRT_DIR)
 _NONRES = pytsk3.TSK_FS_ATTR_NONRES
+_ORPHANS = b"/$OrphanFiles"
 _SPARSE_RUN = pytsk3.TSK_FS_ATTR_RUN_FLAG_SPARSE | pytsk3.TSK_FS_ATTR_RUN_FLAG_FILLER
 
 
@@ -71,12 +72,17 @@ def walk(fs: pytsk3.FS_Info, volume_offset: int, warn: Warn) -> Iterator[FileRef
     stack: list[tuple[pytsk3.Directory, bytes, int]] = [(root, b"", 0)]
     while stack:
         directory, parent, depth = stack.pop()
+        orphans = parent == _ORPHANS
         for f in _listing(directory, parent, warn):
             name_info = f.info.name
             if name_info.name in (b".", b".."):
                 continue
             raw = parent + b"/" + name_info.name
             meta = f.info.meta
+            if orphans and meta is None:
+                f, meta = _orphan(fs, name_info.meta_addr, raw, warn)
+                if meta is None:
+                    continue
             if _is_dir(name_info, meta):
                 if meta is None or meta.addr in visited or depth >= MAX_DEPTH:
                     continue
@@ -98,6 +104,20 @@ def walk(fs: pytsk3.FS_Info, volume_offset: int, warn: Warn) -> Iterator[FileRef
             else:
                 runs = _runs(_content_attr(f), volume_offset, block, meta.size)
                 yield _ref(f, raw, str(name_info.meta_addr), size=meta.size, meta_addr=meta.addr, runs=runs)
+
+
+def _orphan(fs: pytsk3.FS_Info, addr: int, raw: bytes, warn: Warn) -> tuple[pytsk3.File | None, object]:
+    """An entry of TSK's virtual ``$OrphanFiles`` folder, opened by its metadata address.
+
+    TSK lists orphans with no metadata and an undefined name type; their inode
+    still holds the content (``icat`` reads it), so they are files like any other.
+    """
+    try:
+        f = fs.open_meta(inode=addr)
+    except TSK_ERRORS as exc:
+        warn(f"{join_raw(raw)[0]}: orphan inode {addr} cannot be opened: {exc}")
+        return None, None
+    return f, f.info.meta
 
 
 def _listing(directory: pytsk3.Directory, parent: bytes, warn: Warn) -> Iterator[pytsk3.File]:
@@ -123,8 +143,9 @@ def _is_file(name_info, meta) -> bool:
 
 
 def _deleted(f: pytsk3.File) -> bool:
-    meta = f.info.meta
-    return bool(f.info.name.flags & pytsk3.TSK_FS_NAME_FLAG_UNALLOC) or (
+    """A deleted name, unallocated metadata, or an orphan (opened by address: it has no name)."""
+    meta, name = f.info.meta, f.info.name
+    return name is None or bool(name.flags & pytsk3.TSK_FS_NAME_FLAG_UNALLOC) or (
         meta is not None and bool(meta.flags & pytsk3.TSK_FS_META_FLAG_UNALLOC))
 
 
