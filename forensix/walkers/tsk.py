@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import os
 import time
+from dataclasses import replace
 from typing import Callable, Iterator
 
 import pytsk3
 
 from forensix.engine.units import ByteRun, FileRef
 from forensix.records import ChunkReader, utc_iso
-from forensix.volumes import TSK_ERRORS
+from forensix.volumes.layer import TSK_ERRORS
 from forensix.walkers.names import join_raw
 
 Warn = Callable[[str], None]
@@ -59,7 +60,17 @@ def pin_utc() -> None:
         time.tzset()
 
 
-def walk(fs: pytsk3.FS_Info, volume_offset: int, warn: Warn) -> Iterator[FileRef]:
+def walk(fs: pytsk3.FS_Info, volume_offset: int, warn: Warn, mapped: bool = True) -> Iterator[FileRef]:
+    """The files of ``fs``; ``mapped`` False for a file system inside a decoded layer (decrypted,
+    a shadow copy), where block addresses are no image offsets: no byte runs are given then."""
+    refs = _walk(fs, volume_offset, warn)
+    if mapped:
+        yield from refs
+    else:
+        yield from (replace(ref, byte_runs=()) for ref in refs)
+
+
+def _walk(fs: pytsk3.FS_Info, volume_offset: int, warn: Warn) -> Iterator[FileRef]:
     pin_utc()
     is_ntfs = fs_type_name(fs) == "ntfs"
     block = fs.info.block_size
@@ -186,18 +197,19 @@ def _ntfs_streams(f, raw: bytes, volume_offset: int, block: int, named_only: boo
             continue
         yield _ref(f, raw + b":" + info.name if info.name else raw, f"{meta.addr}-{info.type}-{info.id}",
                    size=info.size, meta_addr=meta.addr, attr=(info.type, info.id),
-                   runs=_runs(attr, volume_offset, block, info.size))
+                   runs=_runs(attr, volume_offset, block, info.size),
+                   stream=info.name.decode("utf-8", "replace") if info.name else None)
 
 
 def _ref(f, raw: bytes, inode: str, size: int, meta_addr: int | None, attr: tuple[int, int] | None = None,
-         runs: tuple[ByteRun, ...] = (), warnings: tuple[str, ...] = ()) -> FileRef:
+         runs: tuple[ByteRun, ...] = (), warnings: tuple[str, ...] = (), stream: str | None = None) -> FileRef:
     meta = f.info.meta
     path, path_hex = join_raw(raw)
     return FileRef(path=path, path_hex=path_hex, inode=inode, deleted=_deleted(f), size=size,
                    mtime=_time(meta, "mtime"), atime=_time(meta, "atime"),
                    ctime=_time(meta, "ctime"), crtime=_time(meta, "crtime"),
                    meta_addr=meta_addr, attr=attr, first_offset=runs[0][1] if runs else 0,
-                   byte_runs=runs, warnings=warnings)
+                   byte_runs=runs, warnings=warnings, stream=stream)
 
 
 def _time(meta, field: str) -> str | None:

@@ -1,0 +1,22 @@
+"""Walking one XFS file system (libfsxfs): files by inode number."""
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from forensix.engine.units import FileRef
+from forensix.records import ChunkReader
+from forensix.volumes.layer import LIBRARY_ERRORS
+from forensix.walkers import libyalfs
+
+
+def walk(volume: Any, volume_offset: int, warn: libyalfs.Warn) -> Iterator[FileRef]:
+    try:
+        root = volume.get_root_directory()
+    except LIBRARY_ERRORS as exc:
+        warn(f"XFS file system at offset {volume_offset}: cannot read the root directory: {exc}")
+        return
+    yield from libyalfs.walk(root, lambda entry: entry.get_inode_number(), lambda *_: iter(()), warn)
+
+
+def reader(volume: Any, ref: FileRef) -> ChunkReader | None:
+    return libyalfs.reader(volume.get_file_entry_by_inode, ref)
