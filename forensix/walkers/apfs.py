@@ -16,12 +16,8 @@ RSRC_TYPE = 4353
 
 
 def walk(volume: Any, volume_offset: int, warn: libyalfs.Warn) -> Iterator[FileRef]:
-    try:
-        root = volume.get_root_directory()
-    except LIBRARY_ERRORS as exc:
-        warn(f"APFS volume at offset {volume_offset}: cannot read the root directory: {exc}")
-        return
-    yield from libyalfs.walk(root, lambda entry: entry.get_identifier(), _resource_fork, warn)
+    yield from libyalfs.walk(volume, f"APFS volume at offset {volume_offset}", lambda entry: entry.get_identifier(),
+                             _resource_fork, warn)
 
 
 def _resource_fork(entry: Any, ident: int, path: str) -> Iterator[FileRef]:

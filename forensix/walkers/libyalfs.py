@@ -16,10 +16,15 @@ MAX_DEPTH = 256
 _TIMES = (("mtime", "modification"), ("atime", "access"), ("ctime", "inode_change"), ("crtime", "creation"))
 
 
-def walk(root: Any, identify: Callable[[Any], int], streams: Callable[[Any, int, str], Iterator[FileRef]],
-         warn: Warn) -> Iterator[FileRef]:
-    """Regular files under ``root`` (depth first); ``identify`` gives an entry's identifier,
-    ``streams`` the extra files an entry holds (APFS resource forks)."""
+def walk(volume: Any, what: str, identify: Callable[[Any], int],
+         streams: Callable[[Any, int, str], Iterator[FileRef]], warn: Warn) -> Iterator[FileRef]:
+    """Regular files of ``volume`` (depth first); ``what`` names it in a warning, ``identify``
+    gives an entry's identifier, ``streams`` the extra files an entry holds (APFS resource forks)."""
+    try:
+        root = volume.get_root_directory()
+    except LIBRARY_ERRORS as exc:
+        warn(f"{what}: cannot read the root directory: {reason(exc)}")
+        return
     visited: set[int] = set()
     stack: list[tuple[Any, str, int]] = [(root, "", 0)]
     while stack:

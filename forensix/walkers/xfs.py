@@ -5,17 +5,12 @@ from typing import Any, Iterator
 
 from forensix.engine.units import FileRef
 from forensix.records import ChunkReader
-from forensix.volumes.layer import LIBRARY_ERRORS
 from forensix.walkers import libyalfs
 
 
 def walk(volume: Any, volume_offset: int, warn: libyalfs.Warn) -> Iterator[FileRef]:
-    try:
-        root = volume.get_root_directory()
-    except LIBRARY_ERRORS as exc:
-        warn(f"XFS file system at offset {volume_offset}: cannot read the root directory: {exc}")
-        return
-    yield from libyalfs.walk(root, lambda entry: entry.get_inode_number(), lambda *_: iter(()), warn)
+    yield from libyalfs.walk(volume, f"XFS file system at offset {volume_offset}",
+                             lambda entry: entry.get_inode_number(), lambda *_: iter(()), warn)
 
 
 def reader(volume: Any, ref: FileRef) -> ChunkReader | None:
