@@ -104,6 +104,8 @@ def detect_format(p: Path) -> str:
         return "ewf"  # one or two bytes of its signature damaged: an E01 to report as damaged, not as raw
     if footer == b"conectix":
         return "vhd"  # fixed VHD: raw data followed by a 512-byte footer
+    if footer[:4] == b"koly":
+        return "dmg"  # UDIF: a 512-byte trailer names the block table
     return "raw"
 
 
@@ -141,9 +143,11 @@ def _open_libyal(p: Path, fmt: str) -> tuple[Any, list[str]]:
             handle.open_extent_data_files()
             return handle, [str(p)]
         if fmt in ("vhd", "vhdx"):
-            import pyvhdi
+            return _open_vhd(p)
+        if fmt == "dmg":
+            import pymodi
 
-            handle = pyvhdi.file()
+            handle = pymodi.handle()
             handle.open(str(p))
             return handle, [str(p)]
         if fmt == "qcow2":
@@ -158,6 +162,37 @@ def _open_libyal(p: Path, fmt: str) -> tuple[Any, list[str]]:
         raise DamagedContainer(f"damaged or incomplete {_NAMES.get(fmt, fmt)} container: "
                                f"{library_reason(exc)}") from exc
     raise EvidenceError(f"{p}: unsupported format {fmt}")
+
+
+MAX_VHD_CHAIN = 16
+"""Differencing disks on differencing disks deeper than any real snapshot tree: a loop guard."""
+
+
+def _open_vhd(p: Path) -> tuple[Any, list[str]]:
+    """A VHD/VHDX, and for a differencing disk its parents, found beside it by the name its
+    parent locator gives (libvhdi then reads through the chain); every file of the chain is a
+    segment of the evidence."""
+    import pyvhdi
+
+    handle = pyvhdi.file()
+    handle.open(str(p))
+    files, child = [str(p)], handle
+    while child.get_disk_type() == pyvhdi.disk_types.DIFFERENTIAL:
+        if len(files) > MAX_VHD_CHAIN:
+            raise DamagedContainer(f"differencing VHD chain longer than {MAX_VHD_CHAIN} disks")
+        name = (child.get_parent_filename() or "").replace("\\", "/").rsplit("/", 1)[-1]
+        parent_path = p.parent / name if name else None
+        if parent_path is None or not parent_path.is_file():
+            raise DamagedContainer(f"differencing disk whose parent {name or '(unnamed)'} is not beside it "
+                                   f"in {p.parent}; put the parent there to read it")
+        parent = pyvhdi.file()
+        parent.open(str(parent_path))
+        if parent.get_identifier() != child.get_parent_identifier():
+            raise DamagedContainer(f"{parent_path.name} beside it is not its parent (its identifier differs)")
+        child.set_parent(parent)
+        files.append(str(parent_path))
+        child = parent
+    return handle, files
 
 
 _NUMERIC = re.compile(r"^(?P<stem>.*)\.(?P<num>\d{2,4})$")
