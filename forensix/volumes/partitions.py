@@ -5,6 +5,7 @@ from typing import Iterator, NamedTuple
 
 import pytsk3
 
+from forensix.volumes.gpt import read_gpt
 from forensix.volumes.layer import TSK_ERRORS, Warn
 from forensix.volumes.streams import Place
 
@@ -27,7 +28,25 @@ class Partition(NamedTuple):
 
 
 def partitions(place: Place, warn: Warn, where: str) -> list[Partition]:
-    """The allocated partitions of a table at ``place``; none where there is no table."""
+    """The allocated partitions of a table at ``place``; none where there is no table.
+
+    Where The Sleuth Kit sees no table, or only the protective MBR in front of a GPT
+    (what it reads of a GPT that is damaged or cut short), the GPT is read here."""
+    found = _tsk_partitions(place, warn, where)
+    if found and not all("0xee" in p.description.lower() for p in found):
+        return found
+    gpt = read_gpt(place.head, place.length)
+    if gpt is None or not gpt[0]:
+        return found
+    entries, damage = gpt
+    for note in damage:
+        warn(f"damaged partition table{where}: {note}")
+    return [Partition(entry.number, entry.offset, min(entry.length, place.length - entry.offset),
+                      f"GPT partition {entry.number}" + (f" ({entry.name})" if entry.name else ""))
+            for entry in entries]
+
+
+def _tsk_partitions(place: Place, warn: Warn, where: str) -> list[Partition]:
     try:
         table = pytsk3.Volume_Info(place.stream.tsk, pytsk3.TSK_VS_TYPE_DETECT, place.offset)
     except TSK_ERRORS:
