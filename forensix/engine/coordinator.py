@@ -513,10 +513,12 @@ class Coordinator:
 
 
 def engine_context() -> Any:
-    """Workers forked from a clean server process with the engine already imported:
-    they start in milliseconds, and never inherit the main process's threads."""
+    """Workers forked from a clean server process with the engine already imported: they never
+    inherit the main process's threads. The plugins (picture libraries, libmagic's databases) are
+    loaded by each worker, not by the server: what the server holds, every process it forks
+    (the walker and the media hash too) carries in its memory."""
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["forensix.engine.worker", "forensix.engine.walking", "forensix.engine.preload"])
+    ctx.set_forkserver_preload(["forensix.engine.worker", "forensix.engine.walking"])
     return ctx
 
 
