@@ -158,7 +158,8 @@ class UnitRunner:
         if source.is_folder:
             reader = folder.reader(source.path, ref)
         else:
-            reader = _READERS.get(unit.volume.fs_type, tsk.reader)(volume.fs, ref)
+            reader = _READERS[unit.volume.fs_type](volume.fs, ref) if unit.volume.fs_type in _READERS \
+                else tsk.reader(volume.fs, ref, source.image)
         return ref.entry(unit.evidence.label, unit.volume, reader)
 
     def close(self) -> None:
