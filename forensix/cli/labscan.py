@@ -30,10 +30,14 @@ class LabScan:
     repo: str | None
 
     @classmethod
-    def prepare(cls, broker: str | None, repo: str | None) -> "LabScan | None":
+    def prepare(cls, broker: str | None, repo: str | None, secrets: Any = None) -> "LabScan | None":
         """Check both addresses before any work: a typo costs a line, not a scan."""
         if not broker and not repo:
             return None
+        if broker and secrets is not None and secrets.kinds():
+            raise UserError("keys of encrypted volumes (--password, --recovery-key, --startup-key) never leave "
+                            "this machine, and a broker may keep what it carries on its disk: scan encrypted "
+                            "evidence without --broker")
         lab_modules()
         from forensix.lab.repository import Repository, RepositoryError
 

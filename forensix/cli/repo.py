@@ -5,7 +5,6 @@ from pathlib import Path
 
 import click
 
-from forensix.caselock import CaseBusy, case_lock
 from forensix.cli.caseopen import open_case
 from forensix.cli.console import CommandGroup, UserError, console
 from forensix.cli.labscan import lab_modules
@@ -53,19 +52,15 @@ def add(case: Path, url: str) -> None:
     from forensix.lab.repository import Repository, RepositoryError
     from forensix.lab.seenin import NoCaseNumber, compare
 
+    store = open_case(case, write=True)  # held until closed: one writer at a time
     try:
-        with case_lock(case, "repo add"):
-            store = open_case(case, write=True)
-            try:
-                repo = Repository.connect(url)
-                try:
-                    outcome = compare(store, repo)
-                finally:
-                    repo.close()
-            finally:
-                store.close()
+        repo = Repository.connect(url)
+        try:
+            outcome = compare(store, repo)
+        finally:
+            repo.close()
     except (RepositoryError, NoCaseNumber) as exc:
         raise UserError(str(exc)) from None
-    except CaseBusy as exc:
-        raise UserError(str(exc)) from None
+    finally:
+        store.close()
     console.info(f"{case}: {outcome.words(repo.where)}")

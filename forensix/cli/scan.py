@@ -26,7 +26,8 @@ from forensix.integrity import MediaReadError, hash_media, record_media_hashes
 from forensix.pluginhost import NO_AUTOLOAD_ENV, PluginHost
 from forensix.scanconfig import ScanConfig
 from forensix.versions import library_versions
-from forensix.volumes import find_filesystems
+from forensix.volumes import recognised
+from forensix.volumes.secrets import Secrets
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +73,13 @@ class _Plan:
 @click.option("--no-progress", is_flag=True, help="No progress display (for logs and scripts).")
 @click.option("--pdq-threshold", type=click.IntRange(0, 64), metavar="BITS",
               help="Largest PDQ distance (bits of 256) at which a picture near-matches a listed one [default: 31].")
+@click.option("--password", metavar="PASSWORD",
+              help="Password of BitLocker, LUKS and encrypted APFS volumes; '-' asks for it without showing it. "
+                   "Kept in memory only, never written to the case.")
+@click.option("--recovery-key", metavar="KEY", help="BitLocker recovery key (48 digits) or APFS recovery key.")
+@click.option("--startup-key", type=click.Path(exists=True, dir_okay=False), metavar="FILE",
+              help="BitLocker startup key file (.BEK).")
+@click.option("--no-vss", is_flag=True, help="Do not walk the Volume Shadow Copies of NTFS volumes.")
 @click.option("--broker", envvar="FORENSIX_BROKER", metavar="URL",
               help="Spread the scan over the lab's workers (forensix worker) through this Redis "
                    "(redis://HOST:6379/0); the case is written here, as in a local scan. "
@@ -82,7 +90,8 @@ class _Plan:
 @plugin_options
 def command(evidence: tuple[str, ...], case_dir: Path, hashsets: tuple[str, ...], exhibits: tuple[str, ...],
             options: tuple[str, ...], media_hash: str, workers: int | None, file_timeout: float, rescan: bool,
-            no_progress: bool, pdq_threshold: int | None, broker: str | None, repo_url: str | None,
+            no_progress: bool, pdq_threshold: int | None, password: str | None, recovery_key: str | None,
+            startup_key: str | None, no_vss: bool, broker: str | None, repo_url: str | None,
             disable: tuple[str, ...], enable: tuple[str, ...], plugins_dirs: tuple[Path, ...]) -> None:
     """Scan EVIDENCE (disk images: raw/dd, split raw, E01, VMDK, VHD/VHDX, QCOW2; or folders).
 
@@ -93,7 +102,10 @@ def command(evidence: tuple[str, ...], case_dir: Path, hashsets: tuple[str, ...]
     if len(exhibits) > len(evidence):
         raise UserError("more --exhibit numbers than evidence items")
     media_hash = "once" if media_hash == "start" else media_hash
-    lab = LabScan.prepare(broker, repo_url)
+    if password == "-":
+        password = click.prompt("Password for encrypted volumes", hide_input=True, err=True)
+    secrets = Secrets(password or None, recovery_key or None, startup_key)
+    lab = LabScan.prepare(broker, repo_url, secrets)
     if pdq_threshold is not None:  # the pdq plugin reads it as an option
         options += (f"pdq_threshold={pdq_threshold}",)
     sources = [_open(path) for path in evidence]
@@ -112,7 +124,7 @@ def command(evidence: tuple[str, ...], case_dir: Path, hashsets: tuple[str, ...]
     try:
         with case_lock(case_dir, "scan"):
             _scan(sources, case_dir, host, opened, hashsets, exhibits, options, media_hash, workers, file_timeout,
-                  rescan, no_progress, spec, lab)
+                  rescan, no_progress, spec, secrets, not no_vss, lab)
     except (CaseBusy, ExecutorError) as exc:
         raise UserError(str(exc)) from None
     finally:
@@ -122,7 +134,8 @@ def command(evidence: tuple[str, ...], case_dir: Path, hashsets: tuple[str, ...]
 
 def _scan(sources: list[EvidenceSource], case_dir: Path, host: PluginHost, opened: list, hashsets: tuple[str, ...],
           exhibits: tuple[str, ...], options: tuple[str, ...], media_hash: str, workers: int | None,
-          file_timeout: float, rescan: bool, no_progress: bool, plugins: PluginSpec, lab: LabScan | None) -> None:
+          file_timeout: float, rescan: bool, no_progress: bool, plugins: PluginSpec, secrets: Secrets,
+          shadow_copies: bool, lab: LabScan | None) -> None:
     try:
         store = CaseStore.open(case_dir, create=True)
     except CaseError as exc:
@@ -131,7 +144,7 @@ def _scan(sources: list[EvidenceSource], case_dir: Path, host: PluginHost, opene
         console.warning(f"plugin {failure.plugin} not loaded: {failure.error}")
     config = ScanConfig(case_dir=case_dir.resolve(), store=store, hashsets=hashsets, options=parse_options(options))
     setup = ScanSetup(str(case_dir.resolve()), plugins, tuple(str(hs.path) for hs in opened),
-                      tuple(sorted(config.options.items())), file_timeout)
+                      tuple(sorted(config.options.items())), file_timeout, shadow_copies=shadow_copies, secrets=secrets)
     plugin_versions = {i.name: i.version for i in host.info()}
     settings = setup.fingerprint(plugin_versions, [hs.source_sha256 for hs in opened])
     plans = [_plan(store, source, exhibits[i] if i < len(exhibits) else None, settings, rescan)
@@ -144,7 +157,8 @@ def _scan(sources: list[EvidenceSource], case_dir: Path, host: PluginHost, opene
     store.log_action("scan started", evidence=[str(s.path) for s in sources], hashsets=list(hashsets),
                      plugins=plugin_versions, plugin_load_failures=[f"{f.plugin}: {f.error}" for f in host.failures],
                      options=config.options, media_hash=media_hash, workers=workers, file_timeout=file_timeout,
-                     rescan=rescan, tool=f"forensix {__version__}", libraries=library_versions(),
+                     rescan=rescan, shadow_copies=shadow_copies, secrets_given=secrets.kinds(),
+                     tool=f"forensix {__version__}", libraries=library_versions(),
                      **(lab.log_details() if lab is not None else {}))
     configure(host, config, lambda plugin, exc: _plugin_not_configured(store, plugin, exc))
     executor = None if not distributed else lab.executor(
@@ -156,15 +170,16 @@ def _scan(sources: list[EvidenceSource], case_dir: Path, host: PluginHost, opene
             for plan in plans:
                 _scan_one(store, coordinator, plan, media_hash, display)
             stats = _finish(host, config, coordinator.stats)
+            _whole_scans(store, stats, [plan.scan_id for plan in plans if plan.scan_id is not None])
         except BaseException as exc:  # Ctrl-C, a full disk or a defect: the log must say the scan did not finish
             coordinator.close()
             _ended_early(store, exc, started, coordinator.stats)
             raise
         coordinator.close()
-    elapsed = time.monotonic() - started
-    log_head = store.log_action("scan finished", seconds=round(elapsed, 1), **_stats_dict(stats))
     if lab is not None:
         lab.compare(store)
+    elapsed = time.monotonic() - started
+    log_head = store.log_action("scan finished", seconds=round(elapsed, 1), **_stats_dict(stats))
     store.close()
     _summary(stats, case_dir, elapsed, log_head)
 
@@ -248,7 +263,7 @@ def _open(path: str) -> EvidenceSource:
     except EvidenceError as exc:
         raise UserError(str(exc)) from None
     raw = source.fmt in ("raw", "split-raw")  # a recognised container that yields nothing is damaged evidence
-    if raw and not any(fs is not None for _, fs in find_filesystems(source.image.tsk, lambda _: None)):
+    if raw and not recognised(source.image):
         reason = not_a_disk_image(source)
         if reason is not None:
             source.close()
@@ -296,6 +311,16 @@ def _finish(host, config: ScanConfig, stats: ScanStats) -> ScanStats:
     return stats
 
 
+def _whole_scans(store: CaseStore, stats: ScanStats, scan_ids: list[int]) -> None:
+    """The summary's counts of the scans as a whole: a resumed scan recorded part of its files
+    in an earlier run. (The data hashed stays this run's.)"""
+    totals = store.scan_totals(scan_ids)
+    for key in ("files", "deleted", "alerts", "known_good", "warnings"):
+        setattr(stats, key, totals[key])
+    if totals["archive_members"]:
+        stats.extra["archive_members"] = totals["archive_members"]
+
+
 def _ended_early(store: CaseStore, exc: BaseException, started: float, stats: ScanStats) -> None:
     """Say in the log that the scan did not finish, if the case can still be written (on a full
     disk it may not be: the scan rows still say 'running', which reads as unfinished too)."""
@@ -328,7 +353,7 @@ def _summary(stats: ScanStats, case_dir: Path, elapsed: float, log_head: str) ->
         ("evidence items", str(stats.evidence)),
         ("file systems walked", str(stats.volumes)),
         ("files", f"{stats.files:,} ({stats.deleted:,} deleted)"),
-        ("data hashed", f"{stats.bytes_hashed / 1e6:,.1f} MB"),
+        ("data hashed (this run)", f"{stats.bytes_hashed / 1e6:,.1f} MB"),
         ("known-material alerts", f"{stats.alerts:,}"),
         ("known-good files", f"{stats.known_good:,}"),
         ("warnings", f"{stats.warnings:,}"),

@@ -25,7 +25,7 @@ import socket
 import threading
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Iterator
 
 from forensix import __version__
@@ -50,15 +50,17 @@ REFUSALS = 3
 """Refusals of one unit after which the scan stops: no worker can read the evidence."""
 
 
-def check_results(unit: WorkUnit, done: set[int], evidence_id: Any, volume_offset: Any,
+def check_results(unit: WorkUnit, done: set[int], evidence_id: Any, volume: Any,
                   entries: Any) -> tuple[list[tuple[int, list[StoredRecord]]], list[str]]:
     """The entries of a results message that answer ``unit``: ``(accepted, reasons for the rest)``.
 
-    An entry is taken only if the message names the unit's evidence item and volume, its index
-    is one of the unit's files not yet recorded (and not twice in the message), its queue entry
-    is that file's, and its first record is that file (the others being what was found in it)."""
-    if evidence_id != unit.evidence.evidence_id or volume_offset != unit.volume.offset:
-        return [], [f"results for evidence {evidence_id} volume {volume_offset}, not the unit's"]
+    An entry is taken only if the message names the unit's evidence item and volume (offset and
+    key), its index is one of the unit's files not yet recorded (and not twice in the message),
+    its queue entry is that file's, its first record is that file (the others being what was
+    found in it), and every record is of the unit's volume."""
+    volume_key = [unit.volume.offset, unit.volume.key]
+    if evidence_id != unit.evidence.evidence_id or volume != volume_key:
+        return [], [f"results for evidence {evidence_id} volume {volume}, not the unit's"]
     accepted: list[tuple[int, list[StoredRecord]]] = []
     dropped: list[str] = []
     taken: set[int] = set()
@@ -76,7 +78,8 @@ def check_results(unit: WorkUnit, done: set[int], evidence_id: Any, volume_offse
             first = rows[0].columns if rows else ()
             if tuple(first[:4]) != (unit.volume.offset, unit.volume.fs_type, ref.path, ref.inode) or first[9]:
                 raise ValueError(f"file {index}'s record is not of {ref.path}")
-            if any(row.columns[0] != unit.volume.offset or not row.columns[9] for row in rows[1:]):
+            if any(row.columns[0] != unit.volume.offset or row.columns[14] != unit.volume.key for row in rows) or \
+                    not all(row.columns[9] for row in rows[1:]):
                 raise ValueError(f"file {index} came with records of another volume")
         except (ValueError, TypeError, IndexError) as exc:
             dropped.append(str(exc))
@@ -106,7 +109,6 @@ class _Flight:
     careful: bool = False
     fruitless: int = 0
     refusals: int = 0
-    ends: list[str] = field(default_factory=list)
 
 
 class CeleryExecutor:
@@ -273,10 +275,10 @@ class CeleryExecutor:
         if flight.attempt is None:
             flight.unsent = True
 
-    def _on_results(self, flight: _Flight, evidence_id: Any, volume_offset: Any, entries: Any,
+    def _on_results(self, flight: _Flight, evidence_id: Any, volume: Any, entries: Any,
                     plugin_errors: Any) -> Iterator[tuple]:
         flight.heard_at = time.monotonic()
-        accepted, dropped = check_results(flight.state.unit, flight.state.done, evidence_id, volume_offset, entries)
+        accepted, dropped = check_results(flight.state.unit, flight.state.done, evidence_id, volume, entries)
         for reason in dropped:
             log.debug("unit %s: a result was dropped: %s", flight.state.unit.unit_id, reason)
         if accepted:

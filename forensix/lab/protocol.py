@@ -7,7 +7,7 @@ be mistaken for this one's):
 * ``reply``: a list the workers push their messages to, the coordinator pops:
   ``["start", unit, check, attempt, worker]`` before a unit is begun,
   ``["beat", unit, attempt, worker, index, stage]`` every :data:`BEAT` seconds,
-  ``["results", unit, attempt, evidence_id, volume_offset, [[index, seq, records]], plugin_errors]``,
+  ``["results", unit, attempt, evidence_id, [volume_offset, volume_key], [[index, seq, records]], plugin_errors]``,
   ``["done", unit, attempt, holes]``, ``["hung", unit, attempt, index, stage, seconds]``
   (a file made no progress for the file timeout: the worker process kills itself),
   ``["refused", unit, check, worker, reason]`` (the worker cannot read the evidence,

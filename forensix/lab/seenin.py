@@ -20,7 +20,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from forensix.casestore import CaseStore
+from forensix.casestore import CaseStore, to_json
 from forensix.lab.repository import ReadOnly, Repository, Seen, Sighting
 
 PLUGIN = "repository"
@@ -172,8 +172,7 @@ def _write(store: CaseStore, files: dict[int, _File], seen: dict[tuple[str, str]
             record.pop("seen_in", None)
             if file_id in entries:
                 record["seen_in"] = entries[file_id]
-            db.execute("UPDATE file_rows SET record=? WHERE id=?",
-                       (json.dumps(record, ensure_ascii=False, default=str), file_id))
+            db.execute("UPDATE file_rows SET record=? WHERE id=?", (to_json(record), file_id))
             db.executemany("INSERT INTO finding_rows(file_id, scan_id, plugin, kind, value, detail) VALUES(?,?,?,?,?,?)",
                            [(file_id, scan_id, PLUGIN, "seen_in", f"{e['kind']}:{e['value']}",
                              json.dumps(e, ensure_ascii=False)) for e in entries.get(file_id, ())])

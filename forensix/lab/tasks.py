@@ -201,8 +201,8 @@ class _Process:
         if message[0] == "results":
             _, _, batch, plugin_errors = message
             entries = [[part[i], unit.seqs[part[i]], [record_to_data(row) for row in rows]] for i, rows in batch]
-            self.say(keys, ["results", unit.unit_id, attempt, unit.evidence.evidence_id, unit.volume.offset,
-                            entries, plugin_errors], attempt=attempt)
+            self.say(keys, ["results", unit.unit_id, attempt, unit.evidence.evidence_id,
+                            [unit.volume.offset, unit.volume.key], entries, plugin_errors], attempt=attempt)
         elif message[0] == "unit done":
             holes.update(message[2])
 

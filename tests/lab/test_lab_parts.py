@@ -16,38 +16,43 @@ from forensix.lab.tasks import map_path, parse_path_map  # noqa: E402
 from forensix.lab.urls import describe, redact  # noqa: E402
 from forensix.lab.wire import decode, encode, record_from_data, record_to_data, unit_from_data, unit_to_data  # noqa: E402
 
-UNIT = WorkUnit(7, EvidenceRef(3, "/cases/laptop.E01", "ewf", "JS/1"), VolumeRef(1048576, "ntfs"),
+UNIT = WorkUnit(7, EvidenceRef(3, "/cases/laptop.E01", "ewf", "JS/1"),
+                VolumeRef(1048576, "ntfs", (("partition", 2, 1048576, 8 << 20), ("bitlocker", "password")),
+                          label="partition 2 / bitlocker / ntfs"),
                 (FileRef("/a.txt", "64-128-2", False, 5, mtime="2026-01-01T00:00:00Z", byte_runs=((0, 4096, 5),)),
                  FileRef("/b\udcff.txt", "65-128-2", True, 0, path_hex="2f62ff2e747874")), (101, 102))
 
 
 def wire(unit: WorkUnit, index: int, why: str = "test") -> list:
     """A results entry as a worker sends it, through JSON and back."""
-    row = stored_record(unread_record(unit, unit.files[index], why))
+    row = stored_record(unread_record(unit, unit.files[index], why), unit.volume)
     return json.loads(encode([index, unit.seqs[index], [record_to_data(row)]]))
 
 
 def test_a_unit_and_its_records_cross_as_json_unchanged():
     assert unit_from_data(json.loads(json.dumps(unit_to_data(UNIT)))) == UNIT
-    row = stored_record(unread_record(UNIT, UNIT.files[1], "why"))
+    row = stored_record(unread_record(UNIT, UNIT.files[1], "why"), UNIT.volume)
     assert record_from_data(decode(encode(["r", record_to_data(row)]))[1]) == row
     mapped = unit_from_data(unit_to_data(UNIT), lambda p: p.replace("/cases", "/mnt/cases"))
     assert mapped.evidence.path == "/mnt/cases/laptop.E01" and mapped.files == UNIT.files
 
 
 def test_only_results_that_answer_the_unit_are_taken():
-    good = wire(UNIT, 0)
-    accepted, dropped = check_results(UNIT, set(), 3, 1048576, [good, wire(UNIT, 1)])
+    good, here = wire(UNIT, 0), [1048576, UNIT.volume.key]
+    accepted, dropped = check_results(UNIT, set(), 3, here, [good, wire(UNIT, 1)])
     assert [i for i, _ in accepted] == [0, 1] and not dropped
-    assert check_results(UNIT, set(), 4, 1048576, [good])[0] == []  # another evidence item
-    assert check_results(UNIT, set(), 3, 0, [good])[0] == []  # another volume
-    assert check_results(UNIT, {0}, 3, 1048576, [good])[0] == []  # recorded already
-    assert [i for i, _ in check_results(UNIT, set(), 3, 1048576, [good, good])[0]] == [0]  # twice in one message
-    assert check_results(UNIT, set(), 3, 1048576, [[0, 999, good[2]]])[0] == []  # another queue entry
-    assert check_results(UNIT, set(), 3, 1048576, [[1, 102, good[2]]])[0] == []  # a record of another file
-    assert check_results(UNIT, set(), 3, 1048576, [[5, 102, good[2]], "junk", [0]])[0] == []
+    assert check_results(UNIT, set(), 4, here, [good])[0] == []  # another evidence item
+    assert check_results(UNIT, set(), 3, [0, UNIT.volume.key], [good])[0] == []  # another volume
+    assert check_results(UNIT, set(), 3, [1048576, ""], [good])[0] == []  # the live volume of a shadow copy
+    assert check_results(UNIT, {0}, 3, here, [good])[0] == []  # recorded already
+    assert [i for i, _ in check_results(UNIT, set(), 3, here, [good, good])[0]] == [0]  # twice in one message
+    assert check_results(UNIT, set(), 3, here, [[0, 999, good[2]]])[0] == []  # another queue entry
+    assert check_results(UNIT, set(), 3, here, [[1, 102, good[2]]])[0] == []  # a record of another file
+    assert check_results(UNIT, set(), 3, here, [[5, 102, good[2]], "junk", [0]])[0] == []
     other = WorkUnit(8, UNIT.evidence, UNIT.volume, (FileRef("/c", "9", False, 1),), (101,))
-    assert check_results(UNIT, set(), 3, 1048576, [wire(other, 0)])[0] == []
+    assert check_results(UNIT, set(), 3, here, [wire(other, 0)])[0] == []
+    plain = WorkUnit(7, UNIT.evidence, VolumeRef(1048576, "ntfs"), UNIT.files, UNIT.seqs)
+    assert check_results(UNIT, set(), 3, here, [wire(plain, 0)])[0] == []  # a record of the volume under it
 
 
 def test_an_address_is_shown_by_host_and_database_only():
