@@ -395,8 +395,9 @@ class CaseStore:
         self.db.commit()
 
     def export_records(self) -> Iterator[dict[str, Any]]:
-        """The public export records, in a stable order (evidence, volume, path)."""
-        cur = self.db.execute("SELECT record FROM files ORDER BY evidence_id, volume_offset, path, inode")
+        """The public export records, in a stable order (evidence, volume, path): a shadow copy and
+        its live volume share an offset, so the volume key is part of the order."""
+        cur = self.db.execute("SELECT record FROM files ORDER BY evidence_id, volume_offset, volume_key, path, inode")
         for (text,) in cur:
             yield json.loads(text)
 

@@ -11,6 +11,7 @@ from helpers import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = Path(os.environ.get("FORENSIX_CORPUS", ROOT.parent / "shared" / "corpus"))
+MODERN = Path(os.environ.get("FORENSIX_CORPUS_MODERN", ROOT.parent / "shared" / "corpus-modern"))
 REQUIRE_CORPUS = os.environ.get("FORENSIX_REQUIRE_CORPUS", "") not in ("", "0")
 
 
@@ -36,6 +37,16 @@ def corpus() -> Path:
             pytest.fail(f"FORENSIX_REQUIRE_CORPUS is set but {CORPUS} has no truth.json")
         pytest.skip(f"shared corpus not found at {CORPUS} (clone ../shared beside the project to run this)")
     return CORPUS
+
+
+@pytest.fixture(scope="session")
+def modern() -> Path:
+    """The modern evidence corpus: real third-party images of the volume layers (``../shared/corpus-modern``)."""
+    if not (MODERN / "truth.json").is_file():
+        if REQUIRE_CORPUS:
+            pytest.fail(f"FORENSIX_REQUIRE_CORPUS is set but {MODERN} has no truth.json")
+        pytest.skip(f"modern corpus not found at {MODERN} (clone ../shared beside the project to run this)")
+    return MODERN
 
 
 @pytest.fixture(scope="session")

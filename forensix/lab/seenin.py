@@ -95,7 +95,7 @@ def _values(store: CaseStore, exhibits: dict[int, tuple[str, str | None]]) -> di
     rows = store.db.execute(
         "SELECT id, evidence_id, scan_id, path, sha256, known_good, json_extract(record, '$.pdq.hash'),"
         " json_extract(record, '$.pdq.quality'), json_extract(record, '$.exif.serial'),"
-        " json_extract(record, '$.identifiers') FROM files ORDER BY evidence_id, volume_offset, path, inode")
+        " json_extract(record, '$.identifiers') FROM files ORDER BY evidence_id, volume_offset, volume_key, path, inode")
     for file_id, evidence_id, scan_id, path, sha256, known_good, pdq, quality, serial, identifiers in rows:
         keys = []
         if sha256 and sha256 != EMPTY_SHA256 and not known_good:

@@ -6,11 +6,7 @@ import importlib.util
 from pathlib import Path
 
 import pytest
-from labservers import REQUIRE, Postgres, Redis, Worker
-
-BROKER_PASSWORD = "br0ker-Secret-7"
-"""Set on the test broker: it must never show in an output, a case folder or a log."""
-DB_PASSWORD = "db-Secret-9"
+from labservers import BROKER_PASSWORD, DB_PASSWORD, REQUIRE, Postgres, Redis, Worker
 
 
 def _lab_extra() -> None:

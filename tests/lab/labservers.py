@@ -20,6 +20,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 REQUIRE = os.environ.get("FORENSIX_REQUIRE_CORPUS", "") not in ("", "0")
 """CI runs every test: a server missing there is a failure, not a skip."""
+BROKER_PASSWORD = "br0ker-Secret-7"
+"""Set on the test broker: it must never show in an output, a case folder or a log."""
+DB_PASSWORD = "db-Secret-9"
 
 
 def unavailable(what: str) -> None:

@@ -10,9 +10,8 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import BROKER_PASSWORD
 from helpers import export_records, plugin, recorded, run_cli, wait_for
-from labservers import ROOT, Worker
+from labservers import BROKER_PASSWORD, ROOT, Worker
 
 FILES = 240
 
@@ -70,6 +69,17 @@ def test_a_distributed_scan_of_the_corpus_images_gives_the_local_export(corpus, 
     assert records == export_records(local)
     assert any(m["alert"] for r in records for m in r.get("hash_matches", []))
     assert "ALERT" in result.stderr  # live alerts, as in a local scan
+
+
+def test_a_distributed_scan_of_volume_layers_gives_the_local_export(modern, workers, broker, tmp_path):
+    """APFS, LVM, a differencing VHD with its parent and shadow copies: every volume crosses as its chain."""
+    images = [modern / "images" / name for name in ("apfs.raw", "lvm.qcow2", "image-differential.vhd",
+                                                    "vsstest.qcow2")]
+    local, distributed = tmp_path / "local", tmp_path / "distributed"
+    run_cli(*scan_args(images, local, "--media-hash", "none"))
+    run_cli(*scan_args(images, distributed, "--media-hash", "none", "--broker", broker.url()))
+    records = export_records(distributed)
+    assert records == export_records(local) and any(r.get("snapshot") for r in records)
 
 
 def test_a_worker_killed_half_way_leaves_a_complete_case_with_no_duplicates(folder, workers, broker, tmp_path):

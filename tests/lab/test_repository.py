@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import DB_PASSWORD
 from helpers import export_records, report_sections, run_cli
+from labservers import DB_PASSWORD
 
 _databases = itertools.count(1)
 
