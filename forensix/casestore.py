@@ -439,6 +439,13 @@ class CaseStore:
                               (scan_id,)).fetchone()
         return int(row[0]), int(row[1])
 
+    def unrecorded(self, scan_id: int) -> int:
+        """Files a scan listed that have no record yet: still queued, or handed to a worker
+        when the scan stopped (queue entries stay until the scan completes)."""
+        return self.count("SELECT COUNT(*) FROM pending p LEFT JOIN file_rows f ON f.scan_id=p.scan_id"
+                          " AND f.volume_offset=p.volume_offset AND f.inode=p.inode AND f.path=p.path"
+                          " WHERE p.scan_id=? AND f.id IS NULL", scan_id)
+
     def recorded(self, scan_id: int) -> tuple[int, int]:
         """Files (of the file systems, not archive members) and bytes already recorded by a scan."""
         row = self.db.execute("SELECT COUNT(*), COALESCE(SUM(size), 0) FROM file_rows WHERE scan_id=?"
