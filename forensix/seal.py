@@ -1,0 +1,539 @@
+"""The seal of a scan: one SHA-256 over everything a completed scan of an evidence
+item produced, written into the log entry that closes the scan.
+
+The action log is hash-chained, so a seal in it cannot be changed unseen; the seal
+in turn covers the rows the report and the exports are made from, so a changed
+digest, a deleted alert or a deleted warning in the case database no longer goes
+unnoticed. The definition, simple enough to recompute by hand (README, "Sealed
+records"):
+
+* Each section below is one query, run with the evidence item's id, the scan's id
+  and ``warnings_upto`` (the last warning id when the scan was sealed: warnings
+  not tied to a scan, such as a plugin that failed to start, are covered up to it).
+* Each row is one line: every column as a netstring (``LEN:BYTES,``: the stored
+  bytes, an integer as its decimal digits; NULL as ``~,``), then ``\\n``.
+* A section's digest is the SHA-256 of its lines; the seal is the SHA-256 of the
+  five section digests (64 hex characters each) written one after the other.
+
+Rows are taken in the order the case stores them (their ids), so sealing reads
+each table once, in bounded memory, with no sort but the findings'.
+
+To say *which* record changed, not only that something did, the scan also writes
+a list beside the case (``seals/scan-N.jsonl.gz``, its SHA-256 in the sealing log
+entry): one line per volume, warning and file with its key (id, volume, path,
+inode) and a CRC-32 of each other field, and per file the plugin, kind and CRC-32
+of each finding. The CRCs only point at what changed; the SHA-256 decides whether
+anything did.
+"""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import sqlite3
+import zlib
+from collections import Counter
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Mapping
+
+from forensix.atomicfile import atomic_writer
+from forensix.casestore import SCAN_COMPLETE, CaseStore
+from forensix.custody import SEAL_ACTION, Problem, case_relative, file_sha256, resolve_logged
+from forensix.scanstate import COMPLETE, exhibit_states
+from forensix.wording import plural
+
+SEAL_VERSION = 1
+SEALS_DIR = "seals"
+NAMED = 100
+"""Changes named one by one for each evidence item; beyond that they are counted."""
+
+EVIDENCE_COLUMNS = ("id", "path", "size", "md5", "sha1", "sha256", "end_md5", "end_sha1", "end_sha256",
+                    "stored_md5", "stored_sha1")
+VOLUME_FIELDS = ("length", "description", "slot", "fs_type")
+FILE_FIELDS = ("fs_type", "deleted", "size", "md5", "sha1", "sha256", "container", "alert", "known_good",
+               "warning_count", "record")
+_WARNINGS_WHERE = ("scan_id=:scan OR (scan_id IS NULL AND (evidence_id IS NULL OR evidence_id=:evidence)"
+                   " AND id<=:warnings_upto)")
+SECTIONS: dict[str, str] = {
+    "evidence": f"SELECT {', '.join(EVIDENCE_COLUMNS)} FROM evidence WHERE id=:evidence",
+    "volumes": f"SELECT offset, {', '.join(VOLUME_FIELDS)} FROM volume_rows WHERE scan_id=:scan ORDER BY offset",
+    "warnings": f"SELECT id, evidence_id, location, message FROM warning_rows WHERE {_WARNINGS_WHERE} ORDER BY id",
+    "files": f"SELECT id, volume_offset, path, inode, {', '.join(FILE_FIELDS)} FROM file_rows WHERE scan_id=:scan"
+             " ORDER BY id",
+    "findings": "SELECT file_id, plugin, kind, value, detail FROM finding_rows WHERE scan_id=:scan"
+                " ORDER BY file_id, plugin, kind, value, detail",
+}
+"""The seal's sections, in their order; the README prints these queries."""
+
+
+def netstring(value: Any) -> bytes:
+    if value is None:
+        return b"~,"
+    if value.__class__ is not bytes:
+        value = str(value).encode()  # an integer (a real, if a column was edited to hold one)
+    return b"%d:%s," % (len(value), value)
+
+
+def _text(value: Any) -> Any:
+    """A stored value as the list writes it (bytes that are not UTF-8 kept by surrogates)."""
+    return value.decode("utf-8", "surrogateescape") if value.__class__ is bytes else value
+
+
+def _fields(pieces: list[bytes]) -> str:
+    return "".join("%08x" % zlib.crc32(p) for p in pieces)
+
+
+@contextmanager
+def _stored_bytes(db: sqlite3.Connection) -> Iterator[None]:
+    """Text columns read as the bytes stored: what the seal covers, and no decoding
+    error on a byte edited in from outside."""
+    before = db.text_factory
+    db.text_factory = bytes
+    try:
+        yield
+    finally:
+        db.text_factory = before
+
+
+@dataclass(slots=True)
+class _Sums:
+    """The section digests and row counts, filled as the rows go by."""
+
+    hashes: dict[str, Any] = field(default_factory=lambda: {name: hashlib.sha256() for name in SECTIONS})
+    rows: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SECTIONS, 0))
+
+    def sections(self) -> dict[str, str]:
+        return {name: h.hexdigest() for name, h in self.hashes.items()}
+
+    def root(self) -> str:
+        return seal_root(self.sections())
+
+
+def seal_root(sections: Mapping[str, str]) -> str:
+    return hashlib.sha256("".join(sections[name] for name in SECTIONS).encode()).hexdigest()
+
+
+def _rank(value: Any) -> tuple:
+    """SQLite's order (NULL, numbers, text) for ids a hand edit may have made text."""
+    if value is None:
+        return (0, 0)
+    if isinstance(value, (int, float)):
+        return (1, value)
+    return (2, value if isinstance(value, str) else _text(value))
+
+
+def _sorts_before(a: Any, b: Any) -> bool:
+    if a.__class__ is int and b.__class__ is int:
+        return a < b
+    return _rank(a) < _rank(b)
+
+
+def _walk(db: sqlite3.Connection, params: Mapping[str, Any], sums: _Sums, entries: bool) -> Iterator[tuple]:
+    """Hash every row of every section into ``sums``; with ``entries``, yield what the
+    list holds of each (volumes, warnings, files each followed by its findings)."""
+    h, n = sums.hashes, sums.rows
+    for name in ("evidence", "volumes", "warnings"):
+        for row in db.execute(SECTIONS[name], params):
+            pieces = [netstring(v) for v in row]
+            h[name].update(b"".join(pieces) + b"\n")
+            n[name] += 1
+            if entries and name == "volumes":
+                yield ("v", _text(row[0]), _fields(pieces[1:]))
+            elif entries and name == "warnings":
+                yield ("w", *map(_text, row))
+    files, findings = h["files"], h["findings"]
+    found = db.execute(SECTIONS["findings"], params)
+    pending = next(found, None)
+
+    def take(file_id: Any) -> list[tuple]:
+        nonlocal pending
+        group = []
+        while pending is not None and pending[0] == file_id:
+            line = b"".join([netstring(v) for v in pending]) + b"\n"
+            findings.update(line)
+            n["findings"] += 1
+            group.append((_text(pending[1]), _text(pending[2]), "%08x" % zlib.crc32(line)))
+            pending = next(found, None)
+        return group
+
+    for row in db.execute(SECTIONS["files"], params):
+        pieces = [netstring(v) for v in row]
+        files.update(b"".join(pieces) + b"\n")
+        n["files"] += 1
+        file_id = row[0]
+        while pending is not None and pending[0] != file_id and _sorts_before(pending[0], file_id):
+            orphan = pending[0]  # findings of no file of this scan
+            group = take(orphan)
+            if entries:
+                yield ("g", _text(orphan), group)
+        group = take(file_id)
+        if entries:
+            yield ("f", file_id, *map(_text, row[1:4]), _fields(pieces[4:]))
+            if group:
+                yield ("g", file_id, group)
+    while pending is not None:
+        orphan = pending[0]
+        group = take(orphan)
+        if entries:
+            yield ("g", _text(orphan), group)
+
+
+def _params(evidence_id: int, scan_id: int, warnings_upto: int) -> dict[str, int]:
+    return {"evidence": evidence_id, "scan": scan_id, "warnings_upto": warnings_upto}
+
+
+def compute(db: sqlite3.Connection, evidence_id: int, scan_id: int, warnings_upto: int) -> _Sums:
+    """The seal of these rows as they are now."""
+    sums = _Sums()
+    with _stored_bytes(db):
+        for _ in _walk(db, _params(evidence_id, scan_id, warnings_upto), sums, entries=False):
+            pass
+    return sums
+
+
+def list_path(case_dir: Path, scan_id: int) -> Path:
+    return Path(case_dir) / SEALS_DIR / f"scan-{scan_id}.jsonl.gz"
+
+
+def seal_scan(store: CaseStore, evidence_id: int, scan_id: int) -> dict[str, Any]:
+    """Seal a finished scan: write its list and return the ``seal`` of the log entry
+    that closes it (the digest, each section's digest and row count, the evidence
+    item's hashes as sealed, and the list's name and SHA-256)."""
+    db = store.db
+    upto = store.count("SELECT COALESCE(MAX(id), 0) FROM warning_rows")
+    evidence = db.execute(f"SELECT {', '.join(EVIDENCE_COLUMNS)} FROM evidence WHERE id=?", (evidence_id,)).fetchone()
+    path = list_path(store.case_dir, scan_id)
+    path.parent.mkdir(exist_ok=True)
+    sums = _Sums()
+    with atomic_writer(path) as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=1,
+                                                    mtime=0) as out:
+        out.write(json.dumps({"forensix_seal_list": SEAL_VERSION, "evidence": evidence_id, "scan": scan_id}).encode()
+                  + b"\n")
+        lines: list[str] = []
+        with _stored_bytes(db):
+            for entry in _walk(db, _params(evidence_id, scan_id, upto), sums, entries=True):
+                lines.append(json.dumps(entry, separators=(",", ":")))
+                if len(lines) >= 4096:
+                    out.write(("\n".join(lines) + "\n").encode())
+                    lines = []
+        if lines:
+            out.write(("\n".join(lines) + "\n").encode())
+    return {"version": SEAL_VERSION, "sha256": sums.root(), "sections": sums.sections(), "rows": dict(sums.rows),
+            "warnings_upto": upto, "evidence": {k: evidence[k] for k in EVIDENCE_COLUMNS},
+            "list": case_relative(store.case_dir, path), "list_sha256": file_sha256(path)}
+
+
+def drop_superseded_lists(store: CaseStore, evidence_id: int) -> None:
+    """The lists of scans a completed scan replaced describe rows that are gone."""
+    for scan in store.scans(evidence_id):
+        if scan["status"] != SCAN_COMPLETE:
+            list_path(store.case_dir, scan["id"]).unlink(missing_ok=True)
+
+
+# -- checking ---------------------------------------------------------------------------------
+
+@dataclass(slots=True)
+class SealCheck:
+    """One evidence item's records against the seal of its scan."""
+
+    exhibit: str
+    evidence_id: int
+    scan_id: int
+    seq: int
+    """The log entry holding the seal."""
+    seal: dict[str, Any]
+    now: str
+    """The seal of the records as they are now."""
+    problems: list[Problem] = field(default_factory=list)
+    more: int = 0
+    """Changes found beyond those named."""
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def sealed(self) -> str:
+        return self.seal["sha256"]
+
+    @property
+    def intact(self) -> bool:
+        return not self.problems
+
+    @property
+    def carried(self) -> str:
+        """The digest a report made now carries: the seal, when the records still match it."""
+        return self.sealed if self.intact else self.now
+
+    def summary(self) -> str:
+        rows = self.seal.get("rows", {})
+        return ", ".join(plural(rows.get(name), name[:-1]) for name in ("files", "findings", "warnings", "volumes"))
+
+
+def seal_entries(rows: Iterable[Mapping[str, Any]]) -> dict[int, tuple[int, dict[str, Any]]]:
+    """Evidence id -> (seq, details) of the last log entry closing a scan of it."""
+    out: dict[int, tuple[int, dict[str, Any]]] = {}
+    for row in rows:
+        if row["action"] == SEAL_ACTION:
+            try:
+                details = json.loads(row["details"])
+            except ValueError:
+                continue  # an altered entry: verify_chain names it
+            if isinstance(details, dict) and isinstance(details.get("evidence_id"), int):
+                out[details["evidence_id"]] = (row["seq"], details)
+    return out
+
+
+def check_seal(store: CaseStore, exhibit: str, seq: int, details: Mapping[str, Any],
+               later: list[Mapping[str, Any]], name_changes: bool = True) -> SealCheck:
+    """Recompute the seal of ``details`` (a sealing log entry); when it differs, say
+    which section changed and, with ``name_changes``, which rows and fields, from
+    the seal's list. ``later`` are the log entries after the seal: a media hash
+    recorded by a later scan explains a changed evidence hash."""
+    seal = details["seal"]
+    evidence_id, scan_id = details["evidence_id"], details["scan"]
+    sums = compute(store.db, evidence_id, scan_id, seal["warnings_upto"])
+    check = SealCheck(exhibit, evidence_id, scan_id, seq, dict(seal), sums.root())
+    if check.now == check.sealed:
+        return check
+    now, then = sums.sections(), seal.get("sections") or {}
+    where = f"{exhibit}"
+    since = f"since its scan was sealed (log entry {seq})"
+    if now["evidence"] != then.get("evidence"):
+        _check_evidence(store, check, evidence_id, seal.get("evidence") or {}, later)
+    changed = [name for name in SECTIONS if name != "evidence" and now[name] != then.get(name)]
+    if not changed:
+        if check.intact and not check.notes:
+            check.problems.append(Problem(where, f"its records no longer match their seal {since}"))
+        return check
+    listed = _read_list(store.case_dir, seal) if name_changes else None
+    if isinstance(listed, str) or listed is None:
+        for name in changed:
+            check.problems.append(Problem(where, f"its {name} changed {since}"
+                                          + (f"; which rows cannot be said: {listed}" if listed else "")))
+        return check
+    _name_changes(store, check, listed, _params(evidence_id, scan_id, seal["warnings_upto"]), since)
+    if not check.problems:  # CRCs that happen to agree: the digests still decide
+        check.problems += [Problem(where, f"its {name} changed {since}") for name in changed]
+    return check
+
+
+def _check_evidence(store: CaseStore, check: SealCheck, evidence_id: int, sealed: Mapping[str, Any],
+                    later: list[Mapping[str, Any]]) -> None:
+    row = store.db.execute(f"SELECT {', '.join(EVIDENCE_COLUMNS)} FROM evidence WHERE id=?",
+                           (evidence_id,)).fetchone()
+    where = f"{check.exhibit}: evidence item"
+    if row is None:
+        check.problems.append(Problem(where, f"gone from the case; log entry {check.seq} sealed it"
+                                             f" ({sealed.get('path')})"))
+        return
+    rehashed = _later_hashes(later, sealed.get("path"))
+    for column in EVIDENCE_COLUMNS:
+        now, then = row[column], sealed.get(column)
+        if _same(now, then):
+            continue
+        if column in rehashed and _same(rehashed[column][1], now):
+            check.notes.append(f"{check.exhibit}: the media was hashed again after the seal (log entry"
+                               f" {rehashed[column][0]}): {column} {now} (sealed: {then or 'none'})")
+            continue
+        check.problems.append(Problem(where, f"{column} is now {now if now is not None else 'empty'},"
+                                             f" log entry {check.seq} sealed {then if then is not None else 'none'}"))
+
+
+def _same(a: Any, b: Any) -> bool:
+    return (a is None and b is None) or (a is not None and b is not None and str(a) == str(b))
+
+
+def _later_hashes(later: list[Mapping[str, Any]], path: Any) -> dict[str, tuple[int, str]]:
+    """Evidence columns set by media hashes logged after the seal: column -> (seq, value)."""
+    out: dict[str, tuple[int, str]] = {}
+    for row in later:
+        if row["action"] not in ("evidence hashed (start)", "evidence hashed (end)"):
+            continue
+        try:
+            details = json.loads(row["details"])
+        except ValueError:
+            continue
+        if not isinstance(details, dict) or details.get("path") != path:
+            continue
+        prefix = "" if row["action"].endswith("(start)") else "end_"
+        for algorithm in ("md5", "sha1", "sha256"):
+            if details.get(algorithm):
+                out[prefix + algorithm] = (row["seq"], details[algorithm])
+    return out
+
+
+def _read_list(case_dir: Path, seal: Mapping[str, Any]) -> Iterator[tuple] | str:
+    """The seal's list, line by line, or why it cannot be used."""
+    path = resolve_logged(case_dir, str(seal.get("list") or ""))
+    if not seal.get("list") or not path.is_file():
+        return f"the seal's list ({seal.get('list')}) is not in the case folder"
+    if file_sha256(path) != seal.get("list_sha256"):
+        return f"the seal's list {path} was altered too"
+
+    def lines() -> Iterator[tuple]:
+        with gzip.open(path, "rb") as f:
+            next(f)  # the header
+            for line in f:
+                entry = json.loads(line)
+                if entry[0] == "g":
+                    entry[2] = [tuple(finding) for finding in entry[2]]
+                yield tuple(entry)
+    return lines()
+
+
+_RANK = {"v": 0, "w": 1, "f": 2, "g": 2}
+
+
+def _order(entry: tuple) -> tuple:
+    return (_RANK[entry[0]], _rank(entry[1]), entry[0] == "g")
+
+
+def _name_changes(store: CaseStore, check: SealCheck, listed: Iterator[tuple], params: Mapping[str, Any],
+                  since: str) -> None:
+    """Walk the seal's list beside the rows as they are now, in the same order, and name
+    every volume, warning, file and finding missing, added or changed."""
+    files: dict[str, tuple] = {}
+
+    def say(where: str, what: str) -> None:
+        if len(check.problems) < NAMED:
+            check.problems.append(Problem(f"{check.exhibit}: {where}", what))
+        else:
+            check.more += 1
+
+    def compare(then: tuple | None, now: tuple | None) -> None:
+        kind = (then or now)[0]
+        if kind == "f":
+            files["then"], files["now"] = then, now
+            entry = then or now
+            where = _file_name(entry)
+            if then is None:
+                say(where, f"added {since}")
+            elif now is None:
+                say(where, f"missing: log entry {check.seq} sealed it, the case no longer holds it")
+            else:
+                fields = [name for name, old, new in zip(("volume_offset", "path", "inode"), then[2:5], now[2:5])
+                          if old != new]
+                fields += [name for i, name in enumerate(FILE_FIELDS) if then[5][i * 8:i * 8 + 8] != now[5][i * 8:i * 8 + 8]]
+                if fields:
+                    say(where, f"{', '.join(fields)} changed {since}")
+        elif kind == "g":
+            owner = files.get("now") or files.get("then")
+            where = (_file_name(owner) if owner and owner[1] == (then or now)[1]
+                     else f"findings of file id {(then or now)[1]} (no file record of this scan)")
+            old = Counter(tuple(x) for x in then[2]) if then else Counter()
+            new = Counter(tuple(x) for x in now[2]) if now else Counter()
+            for (plugin, what, _), count in (old - new).items():
+                say(where, f"{plural(count, what + ' finding')} from {plugin} gone {since}")
+            for (plugin, what, _), count in (new - old).items():
+                say(where, f"{plural(count, what + ' finding')} from {plugin} added {since}")
+        elif kind == "v":
+            where = f"volume at byte {(then or now)[1]}"
+            if then is None or now is None:
+                say(where, f"{'added' if then is None else 'missing'} {since}")
+            else:
+                changed = [name for i, name in enumerate(VOLUME_FIELDS) if then[2][i * 8:i * 8 + 8] != now[2][i * 8:i * 8 + 8]]
+                say(where, f"{', '.join(changed) or 'its record'} changed {since}")
+        else:
+            entry = then or now
+            where = f"warning {entry[1]} ({entry[3]}: {entry[4]})"
+            if then is None or now is None:
+                say(where, f"{'added' if then is None else 'missing: deleted'} {since}")
+            elif then != now:
+                say(f"warning {then[1]}", f"changed {since}: was ({then[3]}: {then[4]}), now ({now[3]}: {now[4]})")
+
+    sums = _Sums()
+    with _stored_bytes(store.db):
+        current = _walk(store.db, params, sums, entries=True)
+        then, now = next(listed, None), next(current, None)
+        while then is not None or now is not None:
+            if now is None or (then is not None and _order(then) < _order(now)):
+                compare(then, None)
+                then = next(listed, None)
+            elif then is None or _order(now) < _order(then):
+                compare(None, now)
+                now = next(current, None)
+            else:
+                if then != now:
+                    compare(then, now)
+                elif then[0] == "f":
+                    files["then"] = files["now"] = then
+                then, now = next(listed, None), next(current, None)
+
+
+def _file_name(entry: tuple) -> str:
+    offset = f", partition at byte {entry[2]:,}" if isinstance(entry[2], int) and entry[2] else ""
+    return f"file {entry[3]} (inode {entry[4]}{offset})"
+
+
+
+@dataclass(slots=True)
+class CaseSeals:
+    """Every evidence item's records against its seal, and what cannot be checked."""
+
+    checks: list[SealCheck] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    """What contradicts the log: a sealed item gone, a sealed scan no longer the item's result."""
+    unsealed: dict[int, str] = field(default_factory=dict)
+    """Evidence id -> why its records are not sealed: its scan did not finish, or an earlier forensix made it."""
+
+    @property
+    def all_problems(self) -> list[Problem]:
+        return self.problems + [p for check in self.checks for p in check.problems]
+
+
+def check_case(store: CaseStore, rows: list[Mapping[str, Any]], name_changes: bool = True) -> CaseSeals:
+    """Check the records of every evidence item whose scan the log says completed."""
+    out = CaseSeals()
+    states = {s.evidence_id: s for s in exhibit_states(store)}
+    entries = seal_entries(rows)
+    for evidence_id, (seq, details) in entries.items():
+        state = states.get(evidence_id)
+        label = state.exhibit if state else details.get("exhibit") or details.get("label")
+        if state is None:
+            out.problems.append(Problem(f"{label}: evidence item", f"gone from the case; log entry {seq} sealed the"
+                                                                   f" scan of {details.get('path')}"))
+        elif not isinstance(details.get("seal"), dict):
+            out.unsealed[evidence_id] = (f"{label}: its scan was completed by a forensix that did not seal records"
+                                         f" (log entry {seq}); its records cannot be checked")
+        elif state.scan_id != details.get("scan") or state.state != COMPLETE:
+            out.problems.append(Problem(label, f"log entry {seq} sealed scan {details.get('scan')} as its result, but"
+                                               f" the case now shows scan {state.scan_id} ({state.state})"))
+        else:
+            later = [row for row in rows if row["seq"] > seq]
+            out.checks.append(check_seal(store, label, seq, details, later, name_changes))
+    for state in states.values():
+        if state.evidence_id in entries:
+            continue
+        if state.state == COMPLETE:
+            out.unsealed[state.evidence_id] = (f"{state.exhibit}: its scan completed but no log entry seals it (made"
+                                               " by a forensix before seals, or the entry was cut from the end of the"
+                                               " log: --log-head tells); its records cannot be checked")
+        else:
+            out.unsealed[state.evidence_id] = state.words()
+    return out
+
+
+def logged_media(rows: Iterable[Mapping[str, Any]], items: Iterable[Mapping[str, Any]]
+                 ) -> dict[int, tuple[int, dict[str, Any], str]]:
+    """Evidence id -> (seq, hashes, whence): the media hashes the log holds for each item,
+    which ``verify-evidence`` compares with, never the evidence table a hand could edit.
+    The seal of its scan; for a scan that did not finish, the media hash it logged."""
+    rows = list(rows)
+    out = {evidence_id: (seq, dict(details["seal"].get("evidence") or {}), "the seal of its scan")
+           for evidence_id, (seq, details) in seal_entries(rows).items() if isinstance(details.get("seal"), dict)}
+    for ev in items:
+        if ev["id"] in out:
+            continue
+        for row in reversed(rows):
+            if row["action"] != "evidence hashed (start)":
+                continue
+            try:
+                details = json.loads(row["details"])
+            except ValueError:
+                continue
+            if isinstance(details, dict) and details.get("path") == ev["path"] and details.get("sha256"):
+                hashes = {k: details.get(k) for k in ("path", "md5", "sha1", "sha256")}
+                hashes.update(stored_md5=ev["stored_md5"], stored_sha1=ev["stored_sha1"])
+                out[ev["id"]] = (row["seq"], hashes, "the media hash its scan logged")
+                break
+    return out
