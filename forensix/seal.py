@@ -31,6 +31,7 @@ import gzip
 import hashlib
 import json
 import sqlite3
+import struct
 import zlib
 from collections import Counter
 from contextlib import contextmanager
@@ -68,21 +69,37 @@ SECTIONS: dict[str, str] = {
 """The seal's sections, in their order; the README prints these queries."""
 
 
-def netstring(value: Any) -> bytes:
-    if value is None:
-        return b"~,"
-    if value.__class__ is not bytes:
-        value = str(value).encode()  # an integer (a real, if a column was edited to hold one)
-    return b"%d:%s," % (len(value), value)
+def _pieces(row: tuple) -> list[bytes]:
+    """Each column of a row as a netstring (one list comprehension: a million rows)."""
+    return [b"%d:%s," % (len(v), v) if v.__class__ is bytes else b"~," if v is None else _digits(v) for v in row]
 
 
-def _text(value: Any) -> Any:
-    """A stored value as the list writes it (bytes that are not UTF-8 kept by surrogates)."""
-    return value.decode("utf-8", "surrogateescape") if value.__class__ is bytes else value
+def _digits(value: Any) -> bytes:
+    text = str(value).encode()  # an integer (a real, if a column was edited to hold one)
+    return b"%d:%s," % (len(text), text)
 
 
-def _fields(pieces: list[bytes]) -> str:
-    return "".join("%08x" % zlib.crc32(p) for p in pieces)
+def _crcs(pieces: list[bytes]) -> str:
+    """A CRC-32 of each field, 8 hex digits each: enough to point at the field that changed."""
+    return struct.pack(">%dI" % len(pieces), *map(zlib.crc32, pieces)).hex()
+
+
+_json_string = json.encoder.encode_basestring_ascii
+
+
+def _j(value: Any) -> str:
+    """A stored value as JSON in the list; bytes that are not UTF-8 are kept as surrogates."""
+    if value.__class__ is bytes:
+        return _json_string(value.decode("utf-8", "surrogateescape"))
+    return "null" if value is None else str(value)
+
+
+def _entry(line: str) -> tuple:
+    """A line of the list as a tuple to compare (a file's findings as tuples too)."""
+    entry = json.loads(line)
+    if entry[0] == "g":
+        entry[2] = [tuple(finding) for finding in entry[2]]
+    return tuple(entry)
 
 
 @contextmanager
@@ -121,7 +138,7 @@ def _rank(value: Any) -> tuple:
         return (0, 0)
     if isinstance(value, (int, float)):
         return (1, value)
-    return (2, value if isinstance(value, str) else _text(value))
+    return (2, value if isinstance(value, str) else value.decode("utf-8", "surrogateescape"))
 
 
 def _sorts_before(a: Any, b: Any) -> bool:
@@ -130,54 +147,57 @@ def _sorts_before(a: Any, b: Any) -> bool:
     return _rank(a) < _rank(b)
 
 
-def _walk(db: sqlite3.Connection, params: Mapping[str, Any], sums: _Sums, entries: bool) -> Iterator[tuple]:
-    """Hash every row of every section into ``sums``; with ``entries``, yield what the
-    list holds of each (volumes, warnings, files each followed by its findings)."""
+def _walk(db: sqlite3.Connection, params: Mapping[str, Any], sums: _Sums, entries: bool) -> Iterator[str]:
+    """Hash every row of every section into ``sums``; with ``entries``, yield the list's
+    line for each (volumes, warnings, then each file followed by its findings)."""
     h, n = sums.hashes, sums.rows
     for name in ("evidence", "volumes", "warnings"):
         for row in db.execute(SECTIONS[name], params):
-            pieces = [netstring(v) for v in row]
+            pieces = _pieces(row)
             h[name].update(b"".join(pieces) + b"\n")
             n[name] += 1
             if entries and name == "volumes":
-                yield ("v", _text(row[0]), _fields(pieces[1:]))
+                yield '["v",%s,"%s"]' % (_j(row[0]), _crcs(pieces[1:]))
             elif entries and name == "warnings":
-                yield ("w", *map(_text, row))
+                yield '["w",%s,%s,%s,%s]' % tuple(map(_j, row))
     files, findings = h["files"], h["findings"]
     found = db.execute(SECTIONS["findings"], params)
     pending = next(found, None)
 
-    def take(file_id: Any) -> list[tuple]:
+    def take(file_id: Any) -> str | None:
+        """Hash the findings of one file id; their line in the list."""
         nonlocal pending
         group = []
         while pending is not None and pending[0] == file_id:
-            line = b"".join([netstring(v) for v in pending]) + b"\n"
+            line = b"".join(_pieces(pending)) + b"\n"
             findings.update(line)
             n["findings"] += 1
-            group.append((_text(pending[1]), _text(pending[2]), "%08x" % zlib.crc32(line)))
-            pending = next(found, None)
-        return group
-
-    for row in db.execute(SECTIONS["files"], params):
-        pieces = [netstring(v) for v in row]
-        files.update(b"".join(pieces) + b"\n")
-        n["files"] += 1
-        file_id = row[0]
-        while pending is not None and pending[0] != file_id and _sorts_before(pending[0], file_id):
-            orphan = pending[0]  # findings of no file of this scan
-            group = take(orphan)
             if entries:
-                yield ("g", _text(orphan), group)
-        group = take(file_id)
+                group.append('[%s,%s,"%08x"]' % (_j(pending[1]), _j(pending[2]), zlib.crc32(line)))
+            pending = next(found, None)
+        return '["g",%s,[%s]]' % (_j(file_id), ",".join(group)) if group else None
+
+    count = 0
+    for count, row in enumerate(db.execute(SECTIONS["files"], params), 1):
+        pieces = _pieces(row)
+        files.update(b"".join(pieces) + b"\n")
+        file_id, group = row[0], None
+        # most files have no findings: the next finding is of a later file
+        if pending is not None and not (pending[0].__class__ is int and pending[0] > file_id):
+            while pending is not None and pending[0] != file_id and _sorts_before(pending[0], file_id):
+                orphans = take(pending[0])  # findings of no file of this scan
+                if orphans:
+                    yield orphans
+            group = take(file_id)
         if entries:
-            yield ("f", file_id, *map(_text, row[1:4]), _fields(pieces[4:]))
+            yield '["f",%d,%s,%s,%s,"%s"]' % (file_id, _j(row[1]), _j(row[2]), _j(row[3]), _crcs(pieces[4:]))
             if group:
-                yield ("g", file_id, group)
+                yield group
+    n["files"] = count
     while pending is not None:
-        orphan = pending[0]
-        group = take(orphan)
-        if entries:
-            yield ("g", _text(orphan), group)
+        orphans = take(pending[0])
+        if orphans:
+            yield orphans
 
 
 def _params(evidence_id: int, scan_id: int, warnings_upto: int) -> dict[str, int]:
@@ -213,8 +233,8 @@ def seal_scan(store: CaseStore, evidence_id: int, scan_id: int) -> dict[str, Any
                   + b"\n")
         lines: list[str] = []
         with _stored_bytes(db):
-            for entry in _walk(db, _params(evidence_id, scan_id, upto), sums, entries=True):
-                lines.append(json.dumps(entry, separators=(",", ":")))
+            for line in _walk(db, _params(evidence_id, scan_id, upto), sums, entries=True):
+                lines.append(line)
                 if len(lines) >= 4096:
                     out.write(("\n".join(lines) + "\n").encode())
                     lines = []
@@ -362,7 +382,7 @@ def _later_hashes(later: list[Mapping[str, Any]], path: Any) -> dict[str, tuple[
     return out
 
 
-def _read_list(case_dir: Path, seal: Mapping[str, Any]) -> Iterator[tuple] | str:
+def _read_list(case_dir: Path, seal: Mapping[str, Any]) -> Iterator[str] | str:
     """The seal's list, line by line, or why it cannot be used."""
     path = resolve_logged(case_dir, str(seal.get("list") or ""))
     if not seal.get("list") or not path.is_file():
@@ -370,14 +390,11 @@ def _read_list(case_dir: Path, seal: Mapping[str, Any]) -> Iterator[tuple] | str
     if file_sha256(path) != seal.get("list_sha256"):
         return f"the seal's list {path} was altered too"
 
-    def lines() -> Iterator[tuple]:
-        with gzip.open(path, "rb") as f:
+    def lines() -> Iterator[str]:
+        with gzip.open(path, "rt", encoding="ascii") as f:
             next(f)  # the header
             for line in f:
-                entry = json.loads(line)
-                if entry[0] == "g":
-                    entry[2] = [tuple(finding) for finding in entry[2]]
-                yield tuple(entry)
+                yield line.rstrip("\n")
     return lines()
 
 
@@ -388,76 +405,98 @@ def _order(entry: tuple) -> tuple:
     return (_RANK[entry[0]], _rank(entry[1]), entry[0] == "g")
 
 
-def _name_changes(store: CaseStore, check: SealCheck, listed: Iterator[tuple], params: Mapping[str, Any],
+def _name_changes(store: CaseStore, check: SealCheck, listed: Iterator[str], params: Mapping[str, Any],
                   since: str) -> None:
-    """Walk the seal's list beside the rows as they are now, in the same order, and name
-    every volume, warning, file and finding missing, added or changed."""
-    files: dict[str, tuple] = {}
-
-    def say(where: str, what: str) -> None:
-        if len(check.problems) < NAMED:
-            check.problems.append(Problem(f"{check.exhibit}: {where}", what))
-        else:
-            check.more += 1
-
-    def compare(then: tuple | None, now: tuple | None) -> None:
-        kind = (then or now)[0]
-        if kind == "f":
-            files["then"], files["now"] = then, now
-            entry = then or now
-            where = _file_name(entry)
-            if then is None:
-                say(where, f"added {since}")
-            elif now is None:
-                say(where, f"missing: log entry {check.seq} sealed it, the case no longer holds it")
-            else:
-                fields = [name for name, old, new in zip(("volume_offset", "path", "inode"), then[2:5], now[2:5])
-                          if old != new]
-                fields += [name for i, name in enumerate(FILE_FIELDS) if then[5][i * 8:i * 8 + 8] != now[5][i * 8:i * 8 + 8]]
-                if fields:
-                    say(where, f"{', '.join(fields)} changed {since}")
-        elif kind == "g":
-            owner = files.get("now") or files.get("then")
-            where = (_file_name(owner) if owner and owner[1] == (then or now)[1]
-                     else f"findings of file id {(then or now)[1]} (no file record of this scan)")
-            old = Counter(tuple(x) for x in then[2]) if then else Counter()
-            new = Counter(tuple(x) for x in now[2]) if now else Counter()
-            for (plugin, what, _), count in (old - new).items():
-                say(where, f"{plural(count, what + ' finding')} from {plugin} gone {since}")
-            for (plugin, what, _), count in (new - old).items():
-                say(where, f"{plural(count, what + ' finding')} from {plugin} added {since}")
-        elif kind == "v":
-            where = f"volume at byte {(then or now)[1]}"
-            if then is None or now is None:
-                say(where, f"{'added' if then is None else 'missing'} {since}")
-            else:
-                changed = [name for i, name in enumerate(VOLUME_FIELDS) if then[2][i * 8:i * 8 + 8] != now[2][i * 8:i * 8 + 8]]
-                say(where, f"{', '.join(changed) or 'its record'} changed {since}")
-        else:
-            entry = then or now
-            where = f"warning {entry[1]} ({entry[3]}: {entry[4]})"
-            if then is None or now is None:
-                say(where, f"{'added' if then is None else 'missing: deleted'} {since}")
-            elif then != now:
-                say(f"warning {then[1]}", f"changed {since}: was ({then[3]}: {then[4]}), now ({now[3]}: {now[4]})")
-
-    sums = _Sums()
+    """Walk the seal's list beside the list the rows would give now, in the same order,
+    and name every volume, warning, file and finding missing, added or changed."""
+    namer = _Namer(check, since)
     with _stored_bytes(store.db):
-        current = _walk(store.db, params, sums, entries=True)
+        current = _walk(store.db, params, _Sums(), entries=True)
         then, now = next(listed, None), next(current, None)
         while then is not None or now is not None:
-            if now is None or (then is not None and _order(then) < _order(now)):
-                compare(then, None)
+            if then == now:  # the common case: the same line, nothing to parse
+                namer.same(then)
+                then, now = next(listed, None), next(current, None)
+                continue
+            old, new = (_entry(then) if then is not None else None), (_entry(now) if now is not None else None)
+            if new is None or (old is not None and _order(old) < _order(new)):
+                namer.compare(old, None)
                 then = next(listed, None)
-            elif then is None or _order(now) < _order(then):
-                compare(None, now)
+            elif old is None or _order(new) < _order(old):
+                namer.compare(None, new)
                 now = next(current, None)
             else:
-                if then != now:
-                    compare(then, now)
-                elif then[0] == "f":
-                    files["then"] = files["now"] = then
+                namer.compare(old, new)
                 then, now = next(listed, None), next(current, None)
+
+
+class _Namer:
+    """Puts each difference between two lines of the list in words."""
+
+    def __init__(self, check: SealCheck, since: str) -> None:
+        self.check, self.since = check, since
+        self.file: str | tuple | None = None
+        """The last file line seen (parsed only when its findings changed): whose findings follow."""
+
+    def say(self, where: str, what: str) -> None:
+        if len(self.check.problems) < NAMED:
+            self.check.problems.append(Problem(f"{self.check.exhibit}: {where}", what))
+        else:
+            self.check.more += 1
+
+    def same(self, line: str) -> None:
+        if line.startswith('["f"'):
+            self.file = line
+
+    def compare(self, then: tuple | None, now: tuple | None) -> None:
+        {"f": self._file, "g": self._findings, "v": self._volume, "w": self._warning}[(then or now)[0]](then, now)
+
+    def _file(self, then: tuple | None, now: tuple | None) -> None:
+        self.file = now or then
+        where = _file_name(now or then)
+        if then is None:
+            self.say(where, f"added {self.since}")
+        elif now is None:
+            self.say(where, f"missing: log entry {self.check.seq} sealed it, the case no longer holds it")
+        else:
+            fields = [name for name, old, new in zip(("volume_offset", "path", "inode"), then[2:5], now[2:5])
+                      if old != new]
+            fields += _changed(FILE_FIELDS, then[5], now[5])
+            if fields:
+                self.say(where, f"{', '.join(fields)} changed {self.since}")
+
+    def _findings(self, then: tuple | None, now: tuple | None) -> None:
+        owner = _entry(self.file) if isinstance(self.file, str) else self.file
+        file_id = (then or now)[1]
+        where = (_file_name(owner) if owner and owner[1] == file_id
+                 else f"findings of file id {file_id} (no file record of this scan)")
+        old, new = Counter(then[2] if then else ()), Counter(now[2] if now else ())
+        for (plugin, kind, _), count in (old - new).items():
+            self.say(where, f"{plural(count, kind + ' finding')} from {plugin} gone {self.since}")
+        for (plugin, kind, _), count in (new - old).items():
+            self.say(where, f"{plural(count, kind + ' finding')} from {plugin} added {self.since}")
+
+    def _volume(self, then: tuple | None, now: tuple | None) -> None:
+        where = f"volume at byte {(then or now)[1]}"
+        if then is None or now is None:
+            self.say(where, f"{'added' if then is None else 'missing'} {self.since}")
+        else:
+            self.say(where, f"{', '.join(_changed(VOLUME_FIELDS, then[2], now[2])) or 'its record'} changed"
+                            f" {self.since}")
+
+    def _warning(self, then: tuple | None, now: tuple | None) -> None:
+        if then is None or now is None:
+            entry = then or now
+            self.say(f"warning {entry[1]} ({entry[3]}: {entry[4]})",
+                     f"{'added' if then is None else 'missing: deleted'} {self.since}")
+        else:
+            self.say(f"warning {then[1]}", f"changed {self.since}: was ({then[3]}: {then[4]}),"
+                                           f" now ({now[3]}: {now[4]})")
+
+
+def _changed(names: tuple[str, ...], old: str, new: str) -> list[str]:
+    """The fields whose CRC-32 (8 hex digits each, in order) differs."""
+    return [name for i, name in enumerate(names) if old[i * 8:i * 8 + 8] != new[i * 8:i * 8 + 8]]
 
 
 def _file_name(entry: tuple) -> str:
