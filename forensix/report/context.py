@@ -93,6 +93,7 @@ class ContextBuilder:
             for check in result.checks:
                 items[check.evidence_id] = {
                     "exhibit": check.exhibit, "scan": check.scan_id, "seq": check.seq, "sealed": check.sealed,
+                    "now": check.now,
                     "carried": check.carried, "intact": check.intact, "summary": check.summary(),
                     "problems": [str(p) for p in check.problems], "more": check.more, "notes": check.notes}
             self._seals = {"items": items, "problems": [str(p) for p in result.problems],
