@@ -285,7 +285,7 @@ class SealCheck:
         return self.sealed if self.intact else self.now
 
     def summary(self) -> str:
-        rows = self.seal.get("rows", {})
+        rows = self.seal["rows"]
         return ", ".join(plural(rows.get(name), name[:-1]) for name in ("files", "findings", "warnings", "volumes"))
 
 
@@ -303,23 +303,31 @@ def seal_entries(rows: Iterable[Mapping[str, Any]]) -> dict[int, tuple[int, dict
     return out
 
 
+def _readable(details: Mapping[str, Any]) -> bool:
+    """A sealing entry as forensix writes it (a hand-edited one must not stop verify)."""
+    seal = details.get("seal")
+    return (isinstance(seal, dict) and isinstance(details.get("scan"), int) and isinstance(seal.get("sha256"), str)
+            and isinstance(seal.get("warnings_upto"), int) and isinstance(seal.get("sections"), dict)
+            and isinstance(seal.get("evidence"), dict) and isinstance(seal.get("rows"), dict))
+
+
 def check_seal(store: CaseStore, exhibit: str, seq: int, details: Mapping[str, Any],
                later: list[Mapping[str, Any]], name_changes: bool = True) -> SealCheck:
     """Recompute the seal of ``details`` (a sealing log entry); when it differs, say
     which section changed and, with ``name_changes``, which rows and fields, from
     the seal's list. ``later`` are the log entries after the seal: a media hash
     recorded by a later scan explains a changed evidence hash."""
-    seal = details["seal"]
+    seal = details["seal"]  # checked by _readable
     evidence_id, scan_id = details["evidence_id"], details["scan"]
     sums = compute(store.db, evidence_id, scan_id, seal["warnings_upto"])
     check = SealCheck(exhibit, evidence_id, scan_id, seq, dict(seal), sums.root())
     if check.now == check.sealed:
         return check
-    now, then = sums.sections(), seal.get("sections") or {}
+    now, then = sums.sections(), seal["sections"]
     where = f"{exhibit}"
     since = f"since its scan was sealed (log entry {seq})"
     if now["evidence"] != then.get("evidence"):
-        _check_evidence(store, check, evidence_id, seal.get("evidence") or {}, later)
+        _check_evidence(store, check, evidence_id, seal["evidence"], later)
     changed = [name for name in SECTIONS if name != "evidence" and now[name] != then.get(name)]
     if not changed:
         if check.intact and not check.notes:
@@ -531,9 +539,12 @@ def check_case(store: CaseStore, rows: list[Mapping[str, Any]], name_changes: bo
         if state is None:
             out.problems.append(Problem(f"{label}: evidence item", f"gone from the case; log entry {seq} sealed the"
                                                                    f" scan of {details.get('path')}"))
-        elif not isinstance(details.get("seal"), dict):
+        elif "seal" not in details:
             out.unsealed[evidence_id] = (f"{label}: its scan was completed by a forensix that did not seal records"
                                          f" (log entry {seq}); its records cannot be checked")
+        elif not _readable(details):
+            out.problems.append(Problem(label, f"log entry {seq} holds a seal that cannot be read (the entry was"
+                                               " altered); its records cannot be checked"))
         elif state.scan_id != details.get("scan") or state.state != COMPLETE:
             out.problems.append(Problem(label, f"log entry {seq} sealed scan {details.get('scan')} as its result, but"
                                                f" the case now shows scan {state.scan_id} ({state.state})"))
@@ -558,8 +569,8 @@ def logged_media(rows: Iterable[Mapping[str, Any]], items: Iterable[Mapping[str,
     which ``verify-evidence`` compares with, never the evidence table a hand could edit.
     The seal of its scan; for a scan that did not finish, the media hash it logged."""
     rows = list(rows)
-    out = {evidence_id: (seq, dict(details["seal"].get("evidence") or {}), "the seal of its scan")
-           for evidence_id, (seq, details) in seal_entries(rows).items() if isinstance(details.get("seal"), dict)}
+    out = {evidence_id: (seq, dict(details["seal"]["evidence"]), "the seal of its scan")
+           for evidence_id, (seq, details) in seal_entries(rows).items() if _readable(details)}
     for ev in items:
         if ev["id"] in out:
             continue

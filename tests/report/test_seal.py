@@ -165,6 +165,17 @@ def test_a_log_entry_holding_bytes_that_are_not_text_fails(case: Path) -> None:
     assert f"log entry {seq} (" in out and "not UTF-8" in out
 
 
+def test_a_seal_edited_in_the_log_is_named_not_a_crash(case: Path) -> None:
+    db = _db(case)
+    seq, details = db.execute("SELECT seq, details FROM actions WHERE action='evidence scan completed'").fetchone()
+    edited = json.loads(details)
+    del edited["seal"]["warnings_upto"]
+    db.execute("UPDATE actions SET details=? WHERE seq=?", (json.dumps(edited), seq))
+    out = _failed(case)
+    assert f"JS/1: log entry {seq} holds a seal that cannot be read" in out and "altered" in out
+    assert "JS/1: the case's evidence record" not in run_cli("verify-evidence", case, expect=1).output
+
+
 def test_without_its_list_the_seal_still_says_what_section_changed(case: Path) -> None:
     shutil.rmtree(case / "seals")
     _db(case).execute("DELETE FROM finding_rows WHERE kind='email'")
