@@ -30,6 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 import benchimage  # noqa: E402
+from proctree import sample, tree  # noqa: E402
 
 PLAIN_LOOP = r"""
 import hashlib, sys, pytsk3
@@ -73,36 +74,6 @@ class Run:
     code: int
 
 
-def _tree(root: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for entry in os.scandir("/proc"):
-        if entry.name.isdigit():
-            try:
-                with open(f"/proc/{entry.name}/stat") as f:
-                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-            except (OSError, ValueError, IndexError):
-                continue
-            children.setdefault(ppid, []).append(int(entry.name))
-    out, todo = [], [root]
-    while todo:
-        pid = todo.pop()
-        out.append(pid)
-        todo += children.get(pid, [])
-    return out
-
-
-def _sample(pid: int) -> tuple[int, float] | None:
-    """RSS (KiB) and CPU seconds (user + system) of one process."""
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            rss = next((int(line.split()[1]) for line in f if line.startswith("VmRSS")), 0)
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return rss, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, ValueError, IndexError):
-        return None
-
-
 def measure(label: str, args: list[str], cwd: Path | None = None) -> Run:
     """Run a command; sample its process tree's RSS and CPU until it ends."""
     started = time.perf_counter()
@@ -112,8 +83,8 @@ def measure(label: str, args: list[str], cwd: Path | None = None) -> Run:
     def sampler() -> None:
         while not stop.is_set():
             total = 0
-            for pid in _tree(proc.pid):
-                got = _sample(pid)
+            for pid in tree(proc.pid):
+                got = sample(pid)
                 if got is not None:
                     total += got[0]
                     cpu[pid] = got[1]

@@ -16,13 +16,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
+
+import orjson
 
 from forensix import __version__
 from forensix.records import FileRecord
 
 DB_NAME = "case.sqlite"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 GENESIS = "0" * 64
 """The ``prev_hash`` of the first action: the chain starts from a known value."""
 
@@ -47,13 +49,14 @@ CREATE TABLE IF NOT EXISTS scans(
 CREATE TABLE IF NOT EXISTS volume_rows(
     id INTEGER PRIMARY KEY, evidence_id INTEGER NOT NULL REFERENCES evidence(id), scan_id INTEGER NOT NULL,
     offset INTEGER NOT NULL, length INTEGER, description TEXT, slot INTEGER, fs_type TEXT,
-    UNIQUE(scan_id, offset));
+    volume_key TEXT NOT NULL DEFAULT '', label TEXT, state TEXT, ref TEXT,
+    UNIQUE(scan_id, offset, volume_key));
 CREATE TABLE IF NOT EXISTS file_rows(
     id INTEGER PRIMARY KEY, evidence_id INTEGER NOT NULL REFERENCES evidence(id), scan_id INTEGER NOT NULL,
     volume_offset INTEGER NOT NULL, fs_type TEXT, path TEXT NOT NULL, inode TEXT NOT NULL,
     deleted INTEGER NOT NULL, size INTEGER, md5 TEXT, sha1 TEXT, sha256 TEXT,
     container TEXT, alert INTEGER NOT NULL DEFAULT 0, known_good INTEGER NOT NULL DEFAULT 0,
-    warning_count INTEGER NOT NULL DEFAULT 0, record TEXT NOT NULL);
+    warning_count INTEGER NOT NULL DEFAULT 0, record TEXT NOT NULL, volume_key TEXT NOT NULL DEFAULT '');
 CREATE INDEX IF NOT EXISTS file_rows_scan ON file_rows(scan_id);
 CREATE TABLE IF NOT EXISTS finding_rows(
     file_id INTEGER NOT NULL REFERENCES file_rows(id), scan_id INTEGER NOT NULL, plugin TEXT NOT NULL,
@@ -65,7 +68,8 @@ CREATE TABLE IF NOT EXISTS warning_rows(
 CREATE TABLE IF NOT EXISTS pending(
     seq INTEGER PRIMARY KEY, scan_id INTEGER NOT NULL, volume_offset INTEGER NOT NULL, fs_type TEXT NOT NULL,
     inode TEXT NOT NULL, path TEXT NOT NULL, priority INTEGER NOT NULL, sort_key INTEGER NOT NULL,
-    size INTEGER NOT NULL, taken INTEGER NOT NULL DEFAULT 0, ref TEXT NOT NULL);
+    size INTEGER NOT NULL, taken INTEGER NOT NULL DEFAULT 0, ref TEXT NOT NULL,
+    volume_key TEXT NOT NULL DEFAULT '');
 CREATE INDEX IF NOT EXISTS pending_order ON pending(scan_id, taken, priority, sort_key);
 CREATE TABLE IF NOT EXISTS hashsets(
     name TEXT PRIMARY KEY, kind TEXT, format TEXT, source_path TEXT, source_sha256 TEXT,
@@ -82,7 +86,7 @@ CREATE VIEW IF NOT EXISTS warnings AS
     SELECT id, evidence_id, location, message FROM warning_rows
     WHERE scan_id IS NULL OR scan_id IN (SELECT current_scan_id FROM evidence);
 CREATE VIEW IF NOT EXISTS volumes AS
-    SELECT id, evidence_id, offset, length, description, slot, fs_type FROM volume_rows
+    SELECT id, evidence_id, offset, length, description, slot, fs_type, volume_key, label, state, ref FROM volume_rows
     WHERE scan_id IN (SELECT current_scan_id FROM evidence);
 """
 
@@ -150,6 +154,8 @@ class CaseStore:
         self.case_dir = case_dir
         self.db = db
         self.read_only = read_only
+        self.on_close: Callable[[], None] | None = None
+        """Called once the store is closed (the command's hold on the case folder ends)."""
         self._files: list[tuple[Any, ...]] = []
         self._findings: list[tuple[Any, ...]] = []
         self._next_file_id: int | None = None
@@ -173,12 +179,15 @@ class CaseStore:
             # WAL with NORMAL: a commit is atomic and survives the process being killed; a power
             # cut can only roll back the last commits, which a resumed scan does again
             db.execute("PRAGMA synchronous=NORMAL")
+            db.execute("PRAGMA wal_autocheckpoint=16384")  # 64 MiB of log between checkpoints, not 4
             db.execute("PRAGMA foreign_keys=ON")
             version = _schema_version(db)
             if version is not None and version > SCHEMA_VERSION:
                 raise CaseError(f"{case_dir}: made by a newer forensix (schema {version})")
             if version == 1:
                 _migrate_v1(db)
+            elif version == 2:
+                _migrate_v2(db)
             db.executescript(_SCHEMA)
         except sqlite3.DatabaseError as exc:
             db.close()
@@ -190,9 +199,14 @@ class CaseStore:
         return cls(case_dir, db)
 
     def close(self) -> None:
-        if not self.read_only:
-            self.commit()
-        self.db.close()
+        try:
+            if not self.read_only:
+                self.commit()
+            self.db.close()
+        finally:
+            if self.on_close is not None:
+                self.on_close()
+                self.on_close = None
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -315,10 +329,39 @@ class CaseStore:
 
     # -- what a scan found ------------------------------------------------
     def add_volume(self, evidence_id: int, scan_id: int, offset: int, length: int | None, description: str,
-                   slot: int | None, fs_type: str | None) -> None:
+                   slot: int | None, fs_type: str | None, volume_key: str = "", label: str | None = None,
+                   state: str | None = None, ref: str | None = None) -> None:
+        """A volume found; ``volume_key`` tells apart volumes at one offset, ``ref`` is the
+        volume's :class:`forensix.engine.units.VolumeRef` as JSON (how a worker reopens it)."""
         self.db.execute("INSERT OR REPLACE INTO volume_rows(evidence_id, scan_id, offset, length, description, slot,"
-                        " fs_type) VALUES(?,?,?,?,?,?,?)",
-                        (evidence_id, scan_id, offset, length, description, slot, fs_type))
+                        " fs_type, volume_key, label, state, ref) VALUES(?,?,?,?,?,?,?,?,?,?,?)",
+                        (evidence_id, scan_id, offset, length, description, slot, fs_type, volume_key, label, state,
+                         ref))
+
+    def volume_ref(self, scan_id: int, offset: int, volume_key: str) -> str | None:
+        """The stored description (``VolumeRef`` JSON) of a volume of a scan, None for rows of an older forensix."""
+        row = self.db.execute("SELECT ref FROM volume_rows WHERE scan_id=? AND offset=? AND volume_key=?",
+                              (scan_id, offset, volume_key)).fetchone()
+        return row[0] if row is not None else None
+
+    def snapshot_volumes(self, scan_id: int) -> list[str]:
+        """The ``VolumeRef`` JSON of each shadow copy a scan found."""
+        return [r[0] for r in self.db.execute("SELECT ref FROM volume_rows WHERE scan_id=? AND ref IS NOT NULL"
+                                              " AND json_extract(ref, '$[3]') IS NOT NULL", (scan_id,))]
+
+    def drop_unchanged_snapshot_files(self, scan_id: int, snapshot_key: str, live_key: str) -> int:
+        """Keep of a shadow copy only the files whose (inode, SHA-256) its live volume has not:
+        the rest are the live files again. Run once every file is recorded, so it holds whatever
+        order the workers finished in; returns how many records were dropped."""
+        doomed = ("SELECT id FROM file_rows f WHERE f.scan_id=? AND f.volume_key=? AND f.sha256 IS NOT NULL"
+                  " AND EXISTS (SELECT 1 FROM file_rows l WHERE l.scan_id=f.scan_id AND l.volume_key=?"
+                  " AND l.volume_offset=f.volume_offset AND l.inode=f.inode AND l.sha256=f.sha256)")
+        args = (scan_id, snapshot_key, live_key)
+        self.db.execute("CREATE INDEX IF NOT EXISTS file_rows_volume ON file_rows(scan_id, volume_key, inode)")
+        self.db.execute(f"DELETE FROM finding_rows WHERE file_id IN ({doomed})", args)
+        dropped = self.db.execute(f"DELETE FROM file_rows WHERE id IN ({doomed})", args).rowcount
+        self.db.execute("DROP INDEX file_rows_volume")
+        return dropped
 
     def add_warning(self, evidence_id: int | None, location: str, message: str, scan_id: int | None = None) -> None:
         self.db.execute("INSERT INTO warning_rows(evidence_id, scan_id, location, message) VALUES(?,?,?,?)",
@@ -342,8 +385,8 @@ class CaseStore:
         if self._files:
             self.db.executemany(
                 "INSERT INTO file_rows(id, evidence_id, scan_id, volume_offset, fs_type, path, inode, deleted, size,"
-                " md5, sha1, sha256, container, alert, known_good, warning_count, record)"
-                " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", self._files)
+                " md5, sha1, sha256, container, alert, known_good, warning_count, record, volume_key)"
+                " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", self._files)
             self._files = []
         if self._findings:
             self.db.executemany("INSERT INTO finding_rows(file_id, scan_id, plugin, kind, value, detail)"
@@ -365,22 +408,22 @@ class CaseStore:
     # queue entry is taken when handed to a worker and stays (taken) until the scan
     # completes, so a killed scan resumes by releasing what is taken but not recorded.
     _KEY = ("f.scan_id=pending.scan_id AND f.volume_offset=pending.volume_offset AND f.inode=pending.inode"
-            " AND f.path=pending.path")
+            " AND f.path=pending.path AND f.volume_key=pending.volume_key")
 
-    def queue(self, scan_id: int, rows: Iterable[tuple[int, str, str, str, int, int, int, str]],
+    def queue(self, scan_id: int, rows: Iterable[tuple[int, str, str, str, int, int, int, str, str]],
               skip_recorded: bool = False) -> None:
         """Files a walker found, to be read: ``(volume_offset, fs_type, inode, path, priority,
-        sort_key, size, ref_json)``; with ``skip_recorded`` (a resumed walk), those whose
-        record is already stored are not queued again."""
+        sort_key, size, ref_json, volume_key)``; with ``skip_recorded`` (a resumed walk), those
+        whose record is already stored are not queued again."""
         if not skip_recorded:
             self.db.executemany(
-                "INSERT INTO pending(scan_id, volume_offset, fs_type, inode, path, priority, sort_key, size, ref)"
-                " VALUES(?,?,?,?,?,?,?,?,?)", ((scan_id, *row) for row in rows))
+                "INSERT INTO pending(scan_id, volume_offset, fs_type, inode, path, priority, sort_key, size, ref,"
+                " volume_key) VALUES(?,?,?,?,?,?,?,?,?,?)", ((scan_id, *row) for row in rows))
             return
         self.db.executemany(
-            "INSERT INTO pending(scan_id, volume_offset, fs_type, inode, path, priority, sort_key, size, ref)"
-            " SELECT :0,:1,:2,:3,:4,:5,:6,:7,:8 WHERE NOT EXISTS (SELECT 1 FROM file_rows f WHERE f.scan_id=:0"
-            " AND f.volume_offset=:1 AND f.inode=:3 AND f.path=:4)",
+            "INSERT INTO pending(scan_id, volume_offset, fs_type, inode, path, priority, sort_key, size, ref,"
+            " volume_key) SELECT :0,:1,:2,:3,:4,:5,:6,:7,:8,:9 WHERE NOT EXISTS (SELECT 1 FROM file_rows f"
+            " WHERE f.scan_id=:0 AND f.volume_offset=:1 AND f.inode=:3 AND f.path=:4 AND f.volume_key=:9)",
             ({str(i): v for i, v in enumerate((scan_id, *row))} for row in rows))
 
     def resume_queue(self, scan_id: int, walked: bool, resumed: bool) -> None:
@@ -392,11 +435,11 @@ class CaseStore:
                 self.db.execute("DELETE FROM pending WHERE scan_id=?", (scan_id,))
                 if resumed:
                     self.db.execute("CREATE INDEX IF NOT EXISTS file_rows_key ON file_rows(scan_id, volume_offset,"
-                                    " inode, path)")
+                                    " inode, path, volume_key)")
                 return
             if resumed:
                 self.db.execute("CREATE INDEX IF NOT EXISTS file_rows_key ON file_rows(scan_id, volume_offset,"
-                                " inode, path)")
+                                " inode, path, volume_key)")
                 self.db.execute(f"DELETE FROM pending WHERE scan_id=? AND taken=1 AND EXISTS (SELECT 1 FROM"
                                 f" file_rows f WHERE {self._KEY})", (scan_id,))
                 self.db.execute("DROP INDEX file_rows_key")
@@ -407,16 +450,17 @@ class CaseStore:
         self.db.execute("DROP INDEX IF EXISTS file_rows_key")
 
     def take(self, scan_id: int, max_files: int, max_bytes: int, max_chars: int) -> list[sqlite3.Row]:
-        """The next files to read, most urgent first, then in disk order; all of one volume,
-        at most ``max_bytes`` of content and ``max_chars`` of description (one file at least)."""
+        """The next files to read, most urgent first, then in disk order; all of one volume (by
+        offset and key: a shadow copy shares its live volume's offset), at most ``max_bytes`` of
+        content and ``max_chars`` of description (one file at least)."""
         rows = self.db.execute(
-            "SELECT seq, volume_offset, fs_type, size, ref FROM pending WHERE scan_id=? AND taken=0"
+            "SELECT seq, volume_offset, fs_type, size, ref, volume_key FROM pending WHERE scan_id=? AND taken=0"
             " ORDER BY priority, sort_key LIMIT ?", (scan_id, max_files)).fetchall()
         out: list[sqlite3.Row] = []
         nbytes = nchars = 0
         for row in rows:
-            if out and (row["volume_offset"] != out[0]["volume_offset"] or nbytes + row["size"] > max_bytes
-                        or nchars + len(row["ref"]) > max_chars):
+            if out and (row["volume_offset"] != out[0]["volume_offset"] or row["volume_key"] != out[0]["volume_key"]
+                        or nbytes + row["size"] > max_bytes or nchars + len(row["ref"]) > max_chars):
                 break
             out.append(row)
             nbytes += row["size"]
@@ -443,8 +487,21 @@ class CaseStore:
         """Files a scan listed that have no record yet: still queued, or handed to a worker
         when the scan stopped (queue entries stay until the scan completes)."""
         # a set difference (two sorts), not a join: file_rows has no index on these columns
-        return self.count("SELECT COUNT(*) FROM (SELECT volume_offset, inode, path FROM pending WHERE scan_id=?"
-                          " EXCEPT SELECT volume_offset, inode, path FROM file_rows WHERE scan_id=?)", scan_id, scan_id)
+        return self.count("SELECT COUNT(*) FROM (SELECT volume_offset, volume_key, inode, path FROM pending WHERE"
+                          " scan_id=? EXCEPT SELECT volume_offset, volume_key, inode, path FROM file_rows WHERE"
+                          " scan_id=?)", scan_id, scan_id)
+
+    def scan_totals(self, scan_ids: Iterable[int]) -> dict[str, int]:
+        """What scans recorded in all, whichever run recorded it (a resumed scan has several)."""
+        ids = list(scan_ids) or [-1]
+        marks = ",".join("?" * len(ids))
+        row = self.db.execute(
+            "SELECT COALESCE(SUM(container IS NULL), 0), COALESCE(SUM(container IS NOT NULL), 0),"
+            " COALESCE(SUM(deleted), 0), COALESCE(SUM(alert), 0), COALESCE(SUM(known_good), 0),"
+            f" COALESCE(SUM(warning_count), 0) FROM file_rows WHERE scan_id IN ({marks})", ids).fetchone()
+        warnings = self.count(f"SELECT COUNT(*) FROM warning_rows WHERE scan_id IN ({marks})", *ids)
+        return {"files": row[0], "archive_members": row[1], "deleted": row[2], "alerts": row[3],
+                "known_good": row[4], "warnings": row[5] + warnings}
 
     def recorded(self, scan_id: int) -> tuple[int, int]:
         """Files (of the file systems, not archive members) and bytes already recorded by a scan."""
@@ -476,6 +533,10 @@ class StoredRecord:
     warnings: int
     bytes_read: int
 
+    def __reduce__(self) -> tuple:
+        """Pickled as its values: results cross from workers by the thousand."""
+        return StoredRecord, (self.columns, self.findings, self.alerts, self.warnings, self.bytes_read)
+
     @property
     def is_member(self) -> bool:
         return self.columns[9] is not None
@@ -493,17 +554,39 @@ class StoredRecord:
         return self.columns[2]
 
 
-def stored_record(record: FileRecord) -> StoredRecord:
+def to_json(value: Any) -> str:
+    """Compact JSON of a record: orjson is eight times faster than the standard library here, and
+    every file's record is made into JSON; values orjson refuses (text holding lone surrogates)
+    take the standard library's way."""
+    try:
+        return orjson.dumps(value, default=str, option=orjson.OPT_NON_STR_KEYS).decode()
+    except (TypeError, orjson.JSONEncodeError):
+        return json.dumps(value, ensure_ascii=False, default=str, separators=(",", ":"))
+
+
+def stored_record(record: FileRecord, volume: Any = None) -> StoredRecord:
+    """``volume`` (a :class:`forensix.engine.units.VolumeRef`) adds which volume the file came
+    from to the export record (``volume``, ``snapshot``) and its key to the row."""
     e, d = record.entry, record.digests
     matches = record.analysis.get("hash_matches") or []
     alerts = tuple(m for m in matches if m.get("alert"))
     known_good = not alerts and any(m.get("kind") == "known-good" for m in matches)
+    export = record.to_export()
+    if volume is not None:
+        _volume_keys(export, volume)
     columns = (e.volume_offset, e.fs_type, e.path, e.inode, int(e.deleted), e.size, d.md5, d.sha1, d.sha256,
-               e.container, int(bool(alerts)), int(known_good), len(record.warnings),
-               json.dumps(record.to_export(), ensure_ascii=False, default=str))
-    findings = tuple((f.plugin, f.kind, f.value, json.dumps(dict(f.detail), ensure_ascii=False, default=str))
-                     for f in record.findings)
+               e.container, int(bool(alerts)), int(known_good), len(record.warnings), to_json(export),
+               volume.key if volume is not None else "")
+    findings = tuple((f.plugin, f.kind, f.value, to_json(dict(f.detail))) for f in record.findings)
     return StoredRecord(columns, findings, alerts, len(record.warnings), d.bytes_read)
+
+
+def _volume_keys(export: dict[str, Any], volume: Any) -> None:
+    """The export keys that say which volume a file came from."""
+    if volume.label:
+        export["volume"] = volume.label
+    if volume.snapshot is not None:
+        export["snapshot"] = volume.snapshot
 
 
 def _schema_version(db: sqlite3.Connection) -> int | None:
@@ -524,13 +607,30 @@ def _migrate_v1(db: sqlite3.Connection) -> None:
                    f" CASE WHEN scanned_at IS NULL THEN '{SCAN_ENDED_EARLY}' ELSE '{SCAN_COMPLETE}' END, '{{}}'"
                    " FROM evidence")
         db.execute("UPDATE evidence SET current_scan_id=id")
-        db.execute("INSERT INTO volume_rows SELECT id, evidence_id, evidence_id, offset, length, description, slot,"
-                   " fs_type FROM volumes")
-        db.execute("INSERT INTO file_rows SELECT id, evidence_id, evidence_id, volume_offset, fs_type, path, inode,"
+        db.execute("INSERT INTO volume_rows(id, evidence_id, scan_id, offset, length, description, slot, fs_type)"
+                   " SELECT id, evidence_id, evidence_id, offset, length, description, slot, fs_type FROM volumes")
+        db.execute("INSERT INTO file_rows(id, evidence_id, scan_id, volume_offset, fs_type, path, inode, deleted, size,"
+                   " md5, sha1, sha256, container, alert, known_good, warning_count, record)"
+                   " SELECT id, evidence_id, evidence_id, volume_offset, fs_type, path, inode,"
                    " deleted, size, md5, sha1, sha256, container, alert, known_good, warning_count, record FROM files")
         db.execute("INSERT INTO finding_rows SELECT f.file_id, r.scan_id, f.plugin, f.kind, f.value, f.detail"
                    " FROM findings f JOIN file_rows r ON r.id=f.file_id")
         db.execute("INSERT INTO warning_rows SELECT id, evidence_id, evidence_id, location, message FROM warnings")
         for table in ("findings", "files", "warnings", "volumes"):
             db.execute(f"DROP TABLE {table}")
+        db.execute("UPDATE case_info SET value=? WHERE key='schema_version'", (str(SCHEMA_VERSION),))
+
+
+def _migrate_v2(db: sqlite3.Connection) -> None:
+    """A case made before volume layers: rows gain a volume key (``''``, what every volume
+    then was), and volumes at one offset (a shadow copy and its live volume) become possible."""
+    with db:
+        db.execute("ALTER TABLE file_rows ADD COLUMN volume_key TEXT NOT NULL DEFAULT ''")
+        db.execute("ALTER TABLE pending ADD COLUMN volume_key TEXT NOT NULL DEFAULT ''")
+        db.execute("DROP VIEW IF EXISTS volumes")
+        db.execute("ALTER TABLE volume_rows RENAME TO volume_rows_v2")
+        db.executescript(_SCHEMA.split("CREATE VIEW")[0])
+        db.execute("INSERT INTO volume_rows(id, evidence_id, scan_id, offset, length, description, slot, fs_type)"
+                   " SELECT id, evidence_id, scan_id, offset, length, description, slot, fs_type FROM volume_rows_v2")
+        db.execute("DROP TABLE volume_rows_v2")
         db.execute("UPDATE case_info SET value=? WHERE key='schema_version'", (str(SCHEMA_VERSION),))

@@ -8,6 +8,15 @@ constants ``NAME``, ``VERSION`` and ``DESCRIPTION`` and may set ``MIN_SIZE`` /
 
 The engine calls per-file hooks one implementation at a time and catches what
 they raise: a plugin that fails on one file costs a warning on that file.
+
+A scan runs in several processes: the main process walks the evidence and writes
+the case; worker processes read, hash and analyse the files. Each worker loads
+the same plugins and calls ``forensix_configure`` itself, with ``config.store``
+set to ``None`` (only the main process writes the case); ``forensix_file_analyzer``
+and the analyzers run in the workers; ``forensix_scan_finished`` and the report
+hooks run in the main process. So a plugin keeps no state it needs shared across
+files of different workers, and a crash or a hang in a plugin costs the file it
+was analysing, never the scan.
 """
 from __future__ import annotations
 
@@ -36,6 +45,9 @@ class FileAnalyzer(Protocol):
     """
 
     key: str | None
+    wants_content: bool
+    """Optional, default ``True``: an analyzer that needs only the head it was made from
+    and the digests (``False``) is not fed the chunks."""
 
     def feed(self, chunk: bytes, offset: int) -> None:
         """Called for every chunk of the file; ``offset`` is the chunk's position."""
@@ -56,9 +68,11 @@ class HookSpecs:
     def forensix_configure(self, config: ScanConfig) -> None:
         """Prepare for a scan: open hash sets, read options from ``config``.
 
-        Called once per scan before the first file, with the scan's settings and
-        the open case store (``config.store``). Raising here disables the plugin
-        for this scan and records a warning; the scan goes on without it.
+        Called once per scan before the first file in the main process, with the
+        scan's settings and the open case store (``config.store``), and once in each
+        worker process with ``config.store = None``. Raising here disables the plugin
+        for this scan (in the main process a warning is recorded); the scan goes on
+        without it.
         """
 
     @hookspec
@@ -68,7 +82,12 @@ class HookSpecs:
         Called once per file, before its content is streamed, with the first
         chunk of the content (``head``, up to 1 MiB; the whole file when it is
         smaller) so a plugin can decide from magic bytes. Every non-``None``
-        result receives every chunk. Results are collected as a list.
+        result receives every chunk (unless it sets ``wants_content = False``).
+        Results are collected as a list. Where two analyzers give a list under one
+        record key (exact and near hash matches under ``hash_matches``), the lists
+        are concatenated in plugin order; any other value under a key already given
+        replaces it. A file whose content cannot be read (no metadata, encrypted)
+        is never offered to this hook: its record has ``null`` digests and says why.
         """
 
     @hookspec

@@ -28,7 +28,6 @@ import re
 import struct
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 ENTRY = 376
 MAGICNO = 0xF11E041C

@@ -59,6 +59,8 @@ class FileEntry:
     """``(file_offset, image_offset, length)`` of the content on the media, where the walker knows them."""
     path_hex: str | None = None
     """The raw path in hex where it is not valid UTF-8; ``path`` then shows those bytes as ``\\xNN``."""
+    stream: str | None = None
+    """The named data stream this entry is (NTFS alternate data stream, APFS resource fork)."""
     read_chunks: ChunkReader | None = field(default=None, compare=False, repr=False)
 
     @property
@@ -153,6 +155,8 @@ class FileRecord:
         }
         if e.path_hex is not None:
             record["path_hex"] = e.path_hex
+        if e.stream is not None:
+            record["stream"] = e.stream
         if e.byte_runs:
             record["byte_runs"] = [list(run) for run in e.byte_runs]
         record.update(self.analysis)

@@ -52,14 +52,15 @@ NAMED = 100
 
 EVIDENCE_COLUMNS = ("id", "path", "size", "md5", "sha1", "sha256", "end_md5", "end_sha1", "end_sha256",
                     "stored_md5", "stored_sha1")
-VOLUME_FIELDS = ("length", "description", "slot", "fs_type")
-FILE_FIELDS = ("fs_type", "deleted", "size", "md5", "sha1", "sha256", "container", "alert", "known_good",
+VOLUME_FIELDS = ("length", "description", "slot", "fs_type", "label", "state", "ref")
+FILE_FIELDS = ("volume_key", "fs_type", "deleted", "size", "md5", "sha1", "sha256", "container", "alert", "known_good",
                "warning_count", "record")
 _WARNINGS_WHERE = ("scan_id=:scan OR (scan_id IS NULL AND (evidence_id IS NULL OR evidence_id=:evidence)"
                    " AND id<=:warnings_upto)")
 SECTIONS: dict[str, str] = {
     "evidence": f"SELECT {', '.join(EVIDENCE_COLUMNS)} FROM evidence WHERE id=:evidence",
-    "volumes": f"SELECT offset, {', '.join(VOLUME_FIELDS)} FROM volume_rows WHERE scan_id=:scan ORDER BY offset",
+    "volumes": f"SELECT offset, volume_key, {', '.join(VOLUME_FIELDS)} FROM volume_rows WHERE scan_id=:scan"
+               " ORDER BY offset, volume_key",
     "warnings": f"SELECT id, evidence_id, location, message FROM warning_rows WHERE {_WARNINGS_WHERE} ORDER BY id",
     "files": f"SELECT id, volume_offset, path, inode, {', '.join(FILE_FIELDS)} FROM file_rows WHERE scan_id=:scan"
              " ORDER BY id",
@@ -157,7 +158,7 @@ def _walk(db: sqlite3.Connection, params: Mapping[str, Any], sums: _Sums, entrie
             h[name].update(b"".join(pieces) + b"\n")
             n[name] += 1
             if entries and name == "volumes":
-                yield '["v",%s,"%s"]' % (_j(row[0]), _crcs(pieces[1:]))
+                yield '["v",%s,%s,"%s"]' % (_j(row[0]), _j(row[1]), _crcs(pieces[2:]))
             elif entries and name == "warnings":
                 yield '["w",%s,%s,%s,%s]' % tuple(map(_j, row))
     files, findings = h["files"], h["findings"]
@@ -410,7 +411,10 @@ _RANK = {"v": 0, "w": 1, "f": 2, "g": 2}
 
 
 def _order(entry: tuple) -> tuple:
-    return (_RANK[entry[0]], _rank(entry[1]), entry[0] == "g")
+    """Where a line sorts in the list: volumes by offset and key, warnings by id, files by id
+    each followed by its findings."""
+    second = _rank(entry[2]) if entry[0] == "v" else (0, 0)
+    return (_RANK[entry[0]], _rank(entry[1]), second, entry[0] == "g")
 
 
 def _name_changes(store: CaseStore, check: SealCheck, listed: Iterator[str], params: Mapping[str, Any],
@@ -485,11 +489,12 @@ class _Namer:
             self.say(where, f"{plural(count, kind + ' finding')} from {plugin} added {self.since}")
 
     def _volume(self, then: tuple | None, now: tuple | None) -> None:
-        where = f"volume at byte {(then or now)[1]}"
+        entry = then or now
+        where = f"volume at byte {entry[1]}" + (f" ({entry[2]})" if entry[2] else "")
         if then is None or now is None:
             self.say(where, f"{'added' if then is None else 'missing'} {self.since}")
         else:
-            self.say(where, f"{', '.join(_changed(VOLUME_FIELDS, then[2], now[2])) or 'its record'} changed"
+            self.say(where, f"{', '.join(_changed(VOLUME_FIELDS, then[3], now[3])) or 'its record'} changed"
                             f" {self.since}")
 
     def _warning(self, then: tuple | None, now: tuple | None) -> None:

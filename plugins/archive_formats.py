@@ -18,7 +18,7 @@ import struct
 import tarfile
 import zipfile
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import IO, Callable, Iterator
 
 from forensix.records import utc_iso

@@ -29,24 +29,37 @@ TEXT_BYTES = 4 << 10
 cost time in proportion, and 4 KiB tell the encoding and the line structure."""
 
 
+class _Namer:
+    """One libmagic handle on one database, asked for a MIME type or a description by
+    switching its flags (a handle per question would load the database twice)."""
+
+    def __init__(self, database: bytes | None = None, extra: int = 0) -> None:
+        self._magic = magic.Magic() if database is None else magicdb.load_database(database, mime=False)
+        self._base = self._magic.flags | extra
+
+    def __call__(self, head: bytes, mime: bool, extra: int = 0) -> str:
+        flags = self._base | extra | (magic.MAGIC_MIME_TYPE if mime else 0)
+        if flags != self._magic.flags:
+            self._magic.flags = flags
+            magic.magic_setflags(self._magic.cookie, flags)
+        return self._magic.from_buffer(head)
+
+
 @functools.cache
-def _magic() -> tuple[magic.Magic, ...]:
-    """libmagic handles, made on first use (loading the database costs ~50 ms): MIME type and
-    description on the whole database; then both on the tests the index leaves to libmagic
-    (:attr:`forensix.magicdb.MagicIndex.others`), with the built-in tests; then both again
-    without the text-encoding tests, for heads that hold a NUL byte (binary, where they cost
-    time in proportion to the head and conclude nothing)."""
+def _magic() -> tuple[_Namer, _Namer]:
+    """libmagic on its whole database, and on the tests the index leaves to libmagic
+    (:attr:`forensix.magicdb.MagicIndex.others`, the built-in tests included); made on first
+    use (loading the database costs ~50 ms)."""
     index = magicdb.load()
-    full = magic.Magic(mime=True), magic.Magic()
+    full = _Namer()
     if index is None or index.binary.others is None:
-        return (*full, *full, *full)
-    others = index.binary.others
-    small = magicdb.load_database(others, mime=True), magicdb.load_database(others, mime=False)
-    binary = magicdb.load_database(others, mime=True), magicdb.load_database(others, mime=False)
-    for cookie in binary:
-        cookie.flags |= magic.MAGIC_NO_CHECK_ENCODING | magic.MAGIC_NO_CHECK_ASCII
-        magic.magic_setflags(cookie.cookie, cookie.flags)
-    return (*full, *small, *binary)
+        return full, full
+    return full, _Namer(index.binary.others)
+
+
+_NO_TEXT_TESTS = magic.MAGIC_NO_CHECK_ENCODING | magic.MAGIC_NO_CHECK_ASCII
+"""For heads that hold a NUL byte (binary): the text-encoding tests cost time in proportion
+to the head and conclude nothing there."""
 
 
 def name_content(head: bytes) -> tuple[str, str]:
@@ -56,19 +69,19 @@ def name_content(head: bytes) -> tuple[str, str]:
     (:mod:`forensix.magicdb`), libmagic runs with only the tests left: the same first
     match, so the same answer, in a fraction of the time.
     """
-    mime, describe, small_mime, small_describe, binary_mime, binary_describe = _magic()
+    full, small = _magic()
     head = head[:MAGIC_BYTES]
     index = magicdb.load()
     maybe_text = b"\0" not in head.rstrip(b"\0") or head.startswith(_BYTE_ORDER_MARKS)
     if index is None or index.could_match(head, maybe_text):
-        return mime.from_buffer(head), describe.from_buffer(head)
+        return full(head, mime=True), full(head, mime=False)
     if maybe_text:
         head = head[:TEXT_BYTES]
-        return small_mime.from_buffer(head), small_describe.from_buffer(head)
-    description = binary_describe.from_buffer(head)
+        return small(head, mime=True), small(head, mime=False)
+    description = small(head, mime=False, extra=_NO_TEXT_TESTS)
     if description == "data":  # libmagic's answer when nothing matched, whose MIME type is fixed
         return "application/octet-stream", description
-    return binary_mime.from_buffer(head), description
+    return small(head, mime=True, extra=_NO_TEXT_TESTS), description
 
 
 _BYTE_ORDER_MARKS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")

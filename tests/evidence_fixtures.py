@@ -6,16 +6,15 @@ the script rebuilds. Import it in ``tests/conftest.py`` to use it anywhere.
 """
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import shutil
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+from helpers import fixture_script
 
 FIXTURES_DIR = Path(__file__).resolve().parent / "fixtures"
 CACHE_DIR = Path(os.environ.get("FORENSIX_FIXTURE_CACHE", FIXTURES_DIR / "build"))
@@ -23,14 +22,8 @@ REQUIRE = os.environ.get("FORENSIX_REQUIRE_CORPUS", "") not in ("", "0")
 
 
 def load_builder() -> ModuleType:
-    """The build script, loaded by path (``tests/fixtures`` is not a package), once."""
-    name = "forensix_build_fixtures"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, FIXTURES_DIR / "build_fixtures.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module  # dataclasses look their module up while the class is made
-        spec.loader.exec_module(module)
-    return sys.modules[name]
+    """The build script (``tests/fixtures`` is not a package)."""
+    return fixture_script("build_fixtures")
 
 
 @dataclass(frozen=True, slots=True)

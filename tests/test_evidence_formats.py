@@ -224,7 +224,7 @@ def test_an_e01_libewf_cannot_open_is_recorded_as_damaged_evidence(tmp_path):
     image = tmp_path / "bad.E01"
     image.write_bytes(b"EVF\x09\x0d\x0a\xff\x00" + bytes(range(200)))
     result = run_cli("scan", image, "--case", tmp_path / "case", "--no-progress")
-    assert "bad.E01: damaged or incomplete ewf container" in result.stderr
+    assert "bad.E01: damaged or incomplete E01 (EnCase) container" in result.stderr
     assert export_records(tmp_path / "case") == []
 
 
@@ -245,3 +245,32 @@ def test_randomly_corrupted_file_systems_scan_to_the_end(evidence_fixtures, tmp_
         result = run_cli("scan", image, "--case", tmp_path / f"case{i}", "--no-progress", "--media-hash", "none")
         assert "Traceback" not in result.output
         export_records(tmp_path / f"case{i}")
+
+
+def test_an_e01_with_a_damaged_signature_byte_is_named_a_damaged_e01(evidence_fixtures, tmp_path):
+    image = _e01_copy(evidence_fixtures, tmp_path, ("E01", "E02", "E03"))
+    with open(image, "r+b") as f:  # the test's own copy
+        f.seek(1)
+        f.write(b"X")
+    result = run_cli("scan", image, "--case", tmp_path / "case", "--no-progress")
+    assert "damaged or incomplete E01 (EnCase) container" in result.stderr
+    assert "whole number" not in result.stderr and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("extra", [0, 100], ids=["cut-at-a-sector", "cut-mid-sector"])
+def test_a_gpt_disk_cut_short_keeps_its_first_partitions_files(evidence_fixtures, tmp_path, extra):
+    """The Sleuth Kit reads such a disk as its protective MBR and finds nothing; the GPT is read
+    anyway, the damage said, and the first partition's files recovered as ``fls -o`` lists them."""
+    fixture = evidence_fixtures.get("gpt")
+    image = tmp_path / "cut.img"
+    shutil.copyfile(evidence_fixtures.evidence("gpt")[0], image)
+    with open(image, "r+b") as f:
+        f.truncate(2 * 1024 * 1024 + 512 * 1024 + extra)  # half way through the first partition
+    result = run_cli("scan", image, "--case", tmp_path / "case", "--no-progress")
+    assert "cut short" in result.stderr and "damaged partition table" in result.stderr
+    records = {r["path"]: r for r in export_records(tmp_path / "case")}
+    first = {f["path"]: f for f in fixture["files"] if f["volume_offset"] == fixture["volume_offsets"][0]}
+    assert first and set(first) <= set(records)
+    for path, expected in first.items():
+        assert records[path]["md5"] in (expected["md5"], None), path
+    assert sum(records[p]["md5"] == e["md5"] for p, e in first.items()) >= 2

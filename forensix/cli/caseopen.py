@@ -9,16 +9,30 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from forensix.caselock import CaseBusy, acquire
 from forensix.casestore import DB_NAME, CaseError, CaseStore
 from forensix.cli.console import UserError
 
 
 def open_case(case: Path, *, write: bool = False, create: bool = False) -> CaseStore:
-    """The case at ``case``; a missing or unreadable case is a user error (exit 2)."""
+    """The case at ``case``; a missing or unreadable case is a user error (exit 2). Opened to
+    write, the case folder is held (:mod:`forensix.caselock`) until the store is closed: a
+    report made during a scan would describe half a scan, and two writers fork the log."""
+    release = None
+    if write and (create or Path(case).is_dir()):
+        Path(case).mkdir(parents=True, exist_ok=True)
+        try:
+            release = acquire(Path(case), "writing the case")
+        except CaseBusy as exc:
+            raise UserError(str(exc)) from None
     try:
-        return CaseStore.open(case, create=create, read_only=not write)
+        store = CaseStore.open(case, create=create, read_only=not write)
     except CaseError as exc:
+        if release is not None:
+            release()
         raise UserError(str(exc)) from None
+    store.on_close = release
+    return store
 
 
 def open_case_to_log(case: Path) -> CaseStore:

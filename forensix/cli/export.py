@@ -13,7 +13,8 @@ import click
 from forensix.cli.caseopen import open_case, open_case_to_log
 from forensix.cli.console import UserError, console
 from forensix.exports import INCLUDES, ExportOptions, formats
-from forensix.exports.output import atomic_file, case_relative, standard_output
+from forensix.custody import case_relative
+from forensix.exports.output import atomic_file, standard_output
 from forensix.exports.times import DeviceZone
 
 EXPORT_ACTION = "export made"
@@ -56,7 +57,7 @@ def command(case: Path, fmt: str, output: Path | None, includes: tuple[str, ...]
         if store.read_only:
             console.warning(f"{case}: the case folder is read-only; this export is not logged in the case")
         else:
-            store.log_action(EXPORT_ACTION, format=fmt, path=case_relative(output, case), sha256=written.sha256,
+            store.log_action(EXPORT_ACTION, format=fmt, path=case_relative(case, output), sha256=written.sha256,
                              **counts, **_option_details(options))
         console.info(f"{counts['records']:,} records written to {output} (SHA-256 {written.sha256})")
     finally:

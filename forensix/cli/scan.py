@@ -25,7 +25,8 @@ from forensix.pluginhost import NO_AUTOLOAD_ENV, PluginHost
 from forensix.scanconfig import ScanConfig
 from forensix.seal import SEAL_ACTION, drop_superseded_lists, seal_scan
 from forensix.versions import library_versions
-from forensix.volumes import find_filesystems
+from forensix.volumes import recognised
+from forensix.volumes.secrets import Secrets
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,10 +72,18 @@ class _Plan:
 @click.option("--no-progress", is_flag=True, help="No progress display (for logs and scripts).")
 @click.option("--pdq-threshold", type=click.IntRange(0, 64), metavar="BITS",
               help="Largest PDQ distance (bits of 256) at which a picture near-matches a listed one [default: 31].")
+@click.option("--password", metavar="PASSWORD",
+              help="Password of BitLocker, LUKS and encrypted APFS volumes; '-' asks for it without showing it. "
+                   "Kept in memory only, never written to the case.")
+@click.option("--recovery-key", metavar="KEY", help="BitLocker recovery key (48 digits) or APFS recovery key.")
+@click.option("--startup-key", type=click.Path(exists=True, dir_okay=False), metavar="FILE",
+              help="BitLocker startup key file (.BEK).")
+@click.option("--no-vss", is_flag=True, help="Do not walk the Volume Shadow Copies of NTFS volumes.")
 @plugin_options
 def command(evidence: tuple[str, ...], case_dir: Path, hashsets: tuple[str, ...], exhibits: tuple[str, ...],
             options: tuple[str, ...], media_hash: str, workers: int | None, file_timeout: float, rescan: bool,
-            no_progress: bool, pdq_threshold: int | None, disable: tuple[str, ...], enable: tuple[str, ...],
+            no_progress: bool, pdq_threshold: int | None, password: str | None, recovery_key: str | None,
+            startup_key: str | None, no_vss: bool, disable: tuple[str, ...], enable: tuple[str, ...],
             plugins_dirs: tuple[Path, ...]) -> None:
     """Scan EVIDENCE (disk images: raw/dd, split raw, E01, VMDK, VHD/VHDX, QCOW2; or folders).
 
@@ -85,6 +94,9 @@ def command(evidence: tuple[str, ...], case_dir: Path, hashsets: tuple[str, ...]
     if len(exhibits) > len(evidence):
         raise UserError("more --exhibit numbers than evidence items")
     media_hash = "once" if media_hash == "start" else media_hash
+    if password == "-":
+        password = click.prompt("Password for encrypted volumes", hide_input=True, err=True)
+    secrets = Secrets(password or None, recovery_key or None, startup_key)
     if pdq_threshold is not None:  # the pdq plugin reads it as an option
         options += (f"pdq_threshold={pdq_threshold}",)
     sources = [_open(path) for path in evidence]
@@ -101,7 +113,7 @@ def command(evidence: tuple[str, ...], case_dir: Path, hashsets: tuple[str, ...]
     try:
         with case_lock(case_dir, "scan"):
             _scan(sources, case_dir, host, opened, hashsets, exhibits, options, media_hash, workers, file_timeout,
-                  rescan, no_progress, spec)
+                  rescan, no_progress, spec, secrets, not no_vss)
     except CaseBusy as exc:
         raise UserError(str(exc)) from None
     finally:
@@ -111,7 +123,8 @@ def command(evidence: tuple[str, ...], case_dir: Path, hashsets: tuple[str, ...]
 
 def _scan(sources: list[EvidenceSource], case_dir: Path, host: PluginHost, opened: list, hashsets: tuple[str, ...],
           exhibits: tuple[str, ...], options: tuple[str, ...], media_hash: str, workers: int | None,
-          file_timeout: float, rescan: bool, no_progress: bool, plugins: PluginSpec) -> None:
+          file_timeout: float, rescan: bool, no_progress: bool, plugins: PluginSpec, secrets: Secrets,
+          shadow_copies: bool) -> None:
     try:
         store = CaseStore.open(case_dir, create=True)
     except CaseError as exc:
@@ -120,7 +133,7 @@ def _scan(sources: list[EvidenceSource], case_dir: Path, host: PluginHost, opene
         console.warning(f"plugin {failure.plugin} not loaded: {failure.error}")
     config = ScanConfig(case_dir=case_dir.resolve(), store=store, hashsets=hashsets, options=parse_options(options))
     setup = ScanSetup(str(case_dir.resolve()), plugins, tuple(str(hs.path) for hs in opened),
-                      tuple(sorted(config.options.items())), file_timeout)
+                      tuple(sorted(config.options.items())), file_timeout, shadow_copies=shadow_copies, secrets=secrets)
     plugin_versions = {i.name: i.version for i in host.info()}
     settings = setup.fingerprint(plugin_versions, [hs.source_sha256 for hs in opened])
     plans = [_plan(store, source, exhibits[i] if i < len(exhibits) else None, settings, rescan)
@@ -132,7 +145,8 @@ def _scan(sources: list[EvidenceSource], case_dir: Path, host: PluginHost, opene
     store.log_action("scan started", evidence=[str(s.path) for s in sources], hashsets=list(hashsets),
                      plugins=plugin_versions, plugin_load_failures=[f"{f.plugin}: {f.error}" for f in host.failures],
                      options=config.options, media_hash=media_hash, workers=workers, file_timeout=file_timeout,
-                     rescan=rescan, tool=f"forensix {__version__}", libraries=library_versions())
+                     rescan=rescan, shadow_copies=shadow_copies, secrets_given=secrets.kinds(),
+                     tool=f"forensix {__version__}", libraries=library_versions())
     configure(host, config, lambda plugin, exc: _plugin_not_configured(store, plugin, exc))
     with ScanDisplay(console, disable=no_progress) as display:
         coordinator = Coordinator(store, setup, workers, display,
@@ -141,6 +155,7 @@ def _scan(sources: list[EvidenceSource], case_dir: Path, host: PluginHost, opene
             for plan in plans:
                 _scan_one(store, coordinator, plan, media_hash, display)
             stats = _finish(host, config, coordinator.stats)
+            _whole_scans(store, stats, [plan.scan_id for plan in plans if plan.scan_id is not None])
         except BaseException as exc:  # Ctrl-C, a full disk or a defect: the log must say the scan did not finish
             coordinator.close()
             _ended_early(store, exc, started, coordinator.stats)
@@ -233,7 +248,7 @@ def _open(path: str) -> EvidenceSource:
     except EvidenceError as exc:
         raise UserError(str(exc)) from None
     raw = source.fmt in ("raw", "split-raw")  # a recognised container that yields nothing is damaged evidence
-    if raw and not any(fs is not None for _, fs in find_filesystems(source.image.tsk, lambda _: None)):
+    if raw and not recognised(source.image):
         reason = not_a_disk_image(source)
         if reason is not None:
             source.close()
@@ -281,6 +296,16 @@ def _finish(host, config: ScanConfig, stats: ScanStats) -> ScanStats:
     return stats
 
 
+def _whole_scans(store: CaseStore, stats: ScanStats, scan_ids: list[int]) -> None:
+    """The summary's counts of the scans as a whole: a resumed scan recorded part of its files
+    in an earlier run. (The data hashed stays this run's.)"""
+    totals = store.scan_totals(scan_ids)
+    for key in ("files", "deleted", "alerts", "known_good", "warnings"):
+        setattr(stats, key, totals[key])
+    if totals["archive_members"]:
+        stats.extra["archive_members"] = totals["archive_members"]
+
+
 def _ended_early(store: CaseStore, exc: BaseException, started: float, stats: ScanStats) -> None:
     """Say in the log that the scan did not finish, if the case can still be written (on a full
     disk it may not be: the scan rows still say 'running', which reads as unfinished too)."""
@@ -313,7 +338,7 @@ def _summary(stats: ScanStats, case_dir: Path, elapsed: float, log_head: str) ->
         ("evidence items", str(stats.evidence)),
         ("file systems walked", str(stats.volumes)),
         ("files", f"{stats.files:,} ({stats.deleted:,} deleted)"),
-        ("data hashed", f"{stats.bytes_hashed / 1e6:,.1f} MB"),
+        ("data hashed (this run)", f"{stats.bytes_hashed / 1e6:,.1f} MB"),
         ("known-material alerts", f"{stats.alerts:,}"),
         ("known-good files", f"{stats.known_good:,}"),
         ("warnings", f"{stats.warnings:,}"),

@@ -23,15 +23,14 @@ import signal
 import sqlite3
 import time
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection, wait
 from types import SimpleNamespace
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 
 from forensix.casestore import CaseStore, StoredRecord, stored_record
-from forensix.engine.priority import priority
 from forensix.engine.setup import ScanSetup
-from forensix.engine.units import EvidenceRef, FileRef, VolumeRef, WorkUnit, ref_from_json, ref_to_json
+from forensix.engine.units import EvidenceRef, VolumeRef, WorkUnit, ref_from_json
 from forensix.engine.walking import hash_media_to, media_hash_main, walk_evidence, walker_main
 from forensix.engine.worker import UnitRunner, unread_record, worker_main
 
@@ -150,12 +149,14 @@ class Coordinator:
         self._last_commit = time.monotonic()
         self._start_failures = 0
         self._item: _Item | None = None
+        self._volumes: dict[tuple[int, str], VolumeRef] = {}
 
     # -- one evidence item --------------------------------------------------
     def scan(self, ref: EvidenceRef, scan_id: int, walked: bool, media_hash: bool) -> None:
         """Scan one evidence item into ``scan_id`` until its queue is empty (or raise)."""
         resumed = self.store.recorded(scan_id)[0] > 0
         item = self._item = _Item(ref, scan_id, resumed=resumed, walked=walked)
+        self._volumes = {}
         self.stats.evidence += 1
         self.store.resume_queue(scan_id, walked, resumed)
         done_files, done_bytes = self.store.recorded(scan_id)
@@ -171,11 +172,21 @@ class Coordinator:
         else:
             self._scan_with_workers(item)
         self._flush()
+        self._drop_unchanged_snapshots(item)
         if item.holes:
             first = min(item.holes)
             self._warn(ref.label, f"{len(item.holes)} unreadable ranges in the image, first at byte {first} "
                                   f"({item.holes[first][1]}); zeros were read in their place and no file touching "
                                   "them has a digest")
+        self.store.commit()
+
+    def _drop_unchanged_snapshots(self, item: _Item) -> None:
+        """A shadow copy's files that its live volume holds as they are (same inode and SHA-256)
+        are no records of their own; decided once all are recorded, whatever order workers took."""
+        for text in self.store.snapshot_volumes(item.scan_id):
+            snapshot = VolumeRef.from_json(text)
+            live = replace(snapshot, chain=snapshot.chain[:-1], snapshot=None)
+            self.stats.files -= self.store.drop_unchanged_snapshot_files(item.scan_id, snapshot.key, live.key)
         self.store.commit()
 
     def _scan_in_process(self, item: _Item) -> None:
@@ -214,10 +225,12 @@ class Coordinator:
     # -- the walker and the media hash ---------------------------------------
     def _start_walker(self, item: _Item) -> None:
         if not self.workers_wanted:
-            walk_evidence(item.ref, lambda message: self._on_walk(item, message))
+            walk_evidence(item.ref, lambda message: self._on_walk(item, message), self.setup.secrets,
+                          self.setup.shadow_copies)
             return
         parent, child = self._ctx.Pipe()
-        item.walker = self._ctx.Process(target=walker_main, args=(child, item.ref), daemon=True,
+        item.walker = self._ctx.Process(target=walker_main, daemon=True,
+                                        args=(child, item.ref, self.setup.secrets, self.setup.shadow_copies),
                                         name=f"forensix-walk-{item.ref.label}")
         item.walker.start()
         child.close()
@@ -237,17 +250,28 @@ class Coordinator:
     def _on_walk(self, item: _Item, message: tuple) -> None:
         kind = message[0]
         if kind == "refs":
-            _, offset, fs_type, refs = message
-            self.store.queue(item.scan_id, _queue_rows(offset, fs_type, refs), skip_recorded=item.resumed)
+            _, volume, rows = message
+            self.store.queue(item.scan_id, ((volume.offset, volume.fs_type, *row, volume.key) for row in rows),
+                             skip_recorded=item.resumed)
             self._report_totals(item)
         elif kind == "volume":
-            _, offset, length, description, slot, fs_type = message
-            self.store.add_volume(item.ref.evidence_id, item.scan_id, offset, length, description, slot, fs_type)
-            self.stats.volumes += fs_type is not None
+            self._on_volume(item, *message[1:])
         elif kind == "warning":
             self._warn(message[1], message[2])
         elif kind == "walked":
             self._walked(item)
+
+    def _on_volume(self, item: _Item, volume: VolumeRef, length: int | None, description: str, slot: int | None,
+                   state: str | None) -> None:
+        """A volume the walker found; the log says which encrypted ones were unlocked and with
+        which kind of secret (never the secret)."""
+        self.store.add_volume(item.ref.evidence_id, item.scan_id, volume.offset, length, description, slot,
+                              volume.fs_type or None, volume.key, volume.label or None, state, volume.to_json())
+        self._volumes[(volume.offset, volume.key)] = volume
+        self.stats.volumes += bool(volume.fs_type)
+        if state is not None and state.startswith("unlocked with "):
+            self.store.log_action("volume unlocked", evidence=item.ref.label, volume=volume.label,
+                                  offset=volume.offset, secret=state[len("unlocked with "):])
 
     def _on_media(self, item: _Item, message: tuple) -> None:
         if message[0] == "media progress":
@@ -305,10 +329,19 @@ class Coordinator:
         rows = self.store.take(item.scan_id, UNIT_FILES, UNIT_BYTES, UNIT_CHARS)
         if not rows:
             return None
-        unit = WorkUnit(self._next_unit, item.ref, VolumeRef(rows[0]["volume_offset"], rows[0]["fs_type"]),
+        unit = WorkUnit(self._next_unit, item.ref, self._volume(item, rows[0]),
                         tuple(ref_from_json(r["ref"]) for r in rows), tuple(r["seq"] for r in rows))
         self._next_unit += 1
         return unit
+
+    def _volume(self, item: _Item, row: sqlite3.Row) -> VolumeRef:
+        """The volume of a queued file, as the walker described it (kept in the case for a resumed scan)."""
+        key = (row["volume_offset"], row["volume_key"])
+        if key not in self._volumes:
+            text = self.store.volume_ref(item.scan_id, *key)
+            self._volumes[key] = (VolumeRef.from_json(text) if text is not None
+                                  else VolumeRef(row["volume_offset"], row["fs_type"]))
+        return self._volumes[key]
 
     def _on_ready(self, item: _Item, ready: Any) -> None:
         if ready is item.walker_conn:
@@ -359,10 +392,12 @@ class Coordinator:
         if message[0] == "results":
             _, _, batch, plugin_errors = message
             self.stats.plugin_errors += plugin_errors
+            files = nbytes = 0
             for index, rows in batch:
-                if index in state.done:
-                    continue
-                self._store(item, state, index, rows)
+                if index not in state.done:
+                    nbytes += self._store(item, state, index, rows)
+                    files += 1
+            self.progress.advance(files, nbytes)
             if w is not None:
                 w.started_files = True
                 self._start_failures = 0
@@ -371,14 +406,15 @@ class Coordinator:
             if w is not None and w.units and w.units[0] is state:
                 w.units.popleft()
 
-    def _store(self, item: _Item, state: _Unit, index: int, rows: list[StoredRecord]) -> None:
+    def _store(self, item: _Item, state: _Unit, index: int, rows: list[StoredRecord]) -> int:
+        """Record one file of a unit (and what was found inside it); returns its size."""
         self.store.add_rows(item.ref.evidence_id, item.scan_id, rows)
         state.done.add(index)
         for row in rows:
             self.stats.count(row)
             if row.alerts:
                 self.progress.alert(item.ref.label, row.path, row.alerts)
-        self.progress.advance(1, state.unit.files[index].size)
+        return state.unit.files[index].size
 
     def _watch(self, item: _Item) -> None:
         """Kill a worker stuck on one file, and a walk that lists nothing for as long."""
@@ -409,7 +445,8 @@ class Coordinator:
                 ref = first.unit.files[index]
                 text = (f"the worker reading this file stopped ({why}, during '{stage}'): the file was not "
                         "analysed, and nothing found inside it (archive members) was recorded; no digest")
-                self._store(item, first, index, [stored_record(unread_record(first.unit, ref, text))])
+                self.progress.advance(1, self._store(item, first, index, [
+                    stored_record(unread_record(first.unit, ref, text), first.unit.volume)]))
                 self.progress.warning(f"{item.ref.label}: {ref.path}: {text}")
             for state in w.units:
                 self.store.release(seq for i, seq in enumerate(state.unit.seqs) if i not in state.done)
@@ -475,16 +512,13 @@ class Coordinator:
             pass
 
 
-def _queue_rows(offset: int, fs_type: str, refs: Iterable[FileRef]) -> Iterable[tuple]:
-    for ref in refs:
-        yield (offset, fs_type, ref.inode, ref.path, priority(ref.path), ref.first_offset, ref.size, ref_to_json(ref))
-
-
 def engine_context() -> Any:
-    """Workers forked from a clean server process with the engine already imported:
-    they start in milliseconds, and never inherit the main process's threads."""
+    """Workers forked from a clean server process with the engine already imported: they never
+    inherit the main process's threads. The plugins (picture libraries, libmagic's databases) are
+    loaded by each worker, not by the server: what the server holds, every process it forks
+    (the walker and the media hash too) carries in its memory."""
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["forensix.engine.worker", "forensix.engine.walking", "plugins"])
+    ctx.set_forkserver_preload(["forensix.engine.worker", "forensix.engine.walking"])
     return ctx
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from forensix.budget import ExpansionBudget
 from forensix.pluginhost import PluginHost, call_impl, get_plugin_host
 from forensix.scanconfig import ScanConfig
+from forensix.volumes.secrets import NONE, Secrets
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,10 @@ class ScanSetup:
     file_timeout: float = 300.0
     budget: ExpansionBudget | None = field(default=None, compare=False)
     """The archive expansion budget every process of the scan takes from (shared memory)."""
+    shadow_copies: bool = True
+    """Walk the Volume Shadow Copies of NTFS volumes (``--no-vss``: not)."""
+    secrets: Secrets = field(default=NONE, compare=False, repr=False)
+    """Keys for encrypted volumes: in memory only, never in :meth:`fingerprint`, the case or a log."""
 
     def config(self, store: Any = None) -> ScanConfig:
         config = ScanConfig(case_dir=Path(self.case_dir), store=store, hashsets=self.hashsets,
@@ -55,8 +60,11 @@ class ScanSetup:
 
     def fingerprint(self, plugin_versions: dict[str, str], hashset_digests: list[str]) -> str:
         """What makes two runs the same scan: resuming one with other settings would mix results."""
-        return json.dumps({"plugins": plugin_versions, "hashsets": sorted(hashset_digests),
-                           "options": dict(self.options), "plugin_spec": asdict(self.plugins)}, sort_keys=True)
+        settings = {"plugins": plugin_versions, "hashsets": sorted(hashset_digests),
+                    "options": dict(self.options), "plugin_spec": asdict(self.plugins)}
+        if not self.shadow_copies:  # only when set: scans started before it existed still resume
+            settings["shadow_copies"] = False
+        return json.dumps(settings, sort_keys=True)
 
 
 def configure(host: PluginHost, config: ScanConfig, failed: Any = None) -> None:

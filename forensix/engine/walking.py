@@ -6,68 +6,83 @@ hostile one; run apart, such a walk costs a warning, not the scan, and Ctrl-C
 stops it. The walk sends what it finds as it goes, so the files already listed
 are scanned whatever becomes of the rest.
 
-Messages (plain data): ``("volume", offset, length, description, slot, fs_type)``,
-``("refs", volume_offset, fs_type, [FileRef, ...])``, ``("warning", location, message)``,
-then ``("walked",)``.
+Messages (plain data): ``("volume", VolumeRef, length, description, slot, state)`` (``state``
+says whether an encrypted layer was unlocked, and with which kind of secret, or stayed locked),
+``("refs", VolumeRef, [QueueRow, ...])`` (:func:`forensix.engine.units.queue_row`),
+``("warning", location, message)``, then ``("walked",)``.
 """
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any, Callable
 
-from forensix.engine.units import EvidenceRef, FileRef
+from forensix.engine.units import EvidenceRef, QueueRow, VolumeRef, queue_row
+from forensix.volumes.secrets import NONE, Secrets
 
 BATCH = 500
 
 Send = Callable[[tuple], None]
 
 
-def walk_evidence(evidence: EvidenceRef, send: Send) -> None:
+def walk_evidence(evidence: EvidenceRef, send: Send, secrets: Secrets = NONE, shadow_copies: bool = True) -> None:
     from forensix.evidence import open_evidence
-    from forensix.volumes import find_filesystems
-    from forensix.walkers import folder, tsk
+    from forensix.volumes import discover
 
     label = evidence.label
     source = open_evidence(evidence.path)
     try:
         if source.is_folder:
-            send(("volume", 0, None, "folder", None, "folder"))
-            _stream(folder.walk(Path(source.path), _warner(send, label)), 0, "folder", send)
+            from forensix.walkers import folder
+
+            volume = VolumeRef(0, "folder")
+            send(("volume", volume, None, "folder", None, None))
+            _stream(folder.walk(Path(source.path), _warner(send, label)), volume, send)
         elif source.image is None:
             send(("warning", label, source.damage or "the evidence could not be opened"))
         else:
-            for volume, fs in find_filesystems(source.image.tsk, _warner(send, label)):
-                fs_type = tsk.fs_type_name(fs) if fs is not None else None
-                send(("volume", volume.offset, volume.length, volume.description, volume.slot, fs_type))
-                if fs is not None:
-                    warn = _warner(send, f"{label} @ {volume.offset}")
-                    _stream(tsk.walk(fs, volume.offset, warn), volume.offset, fs_type, send)
+            for found in discover(source.image, _warner(send, label), secrets, shadow_copies):
+                send(("volume", found.ref, found.length, found.description, found.slot, found.state))
+                if found.fs is not None:
+                    where = f"{label} @ {found.ref.offset}" + (f" ({found.ref.label})" if found.ref.key else "")
+                    _stream(_walk(found, _warner(send, where)), found.ref, send)
     finally:
         source.close()
     send(("walked",))
+
+
+def _walk(found: Any, warn: Callable[[str], None]) -> Any:
+    """The files of one volume, by the walker of its kind of file system."""
+    from forensix.walkers import apfs, tsk, xfs
+
+    offset = found.ref.offset
+    if found.ref.fs_type == "apfs":
+        return apfs.walk(found.fs, offset, warn)
+    if found.ref.fs_type == "xfs":
+        return xfs.walk(found.fs, offset, warn)
+    return tsk.walk(found.fs, offset, warn, mapped=found.place.image_offset is not None)
 
 
 def _warner(send: Send, location: str) -> Callable[[str], None]:
     return lambda message: send(("warning", location, message))
 
 
-def _stream(refs: Any, offset: int, fs_type: str, send: Send) -> None:
-    batch: list[FileRef] = []
+def _stream(refs: Any, volume: VolumeRef, send: Send) -> None:
+    batch: list[QueueRow] = []
     for ref in refs:
-        batch.append(ref)
+        batch.append(queue_row(ref))
         if len(batch) >= BATCH:
-            send(("refs", offset, fs_type, batch))
+            send(("refs", volume, batch))
             batch = []
     if batch:
-        send(("refs", offset, fs_type, batch))
+        send(("refs", volume, batch))
 
 
-def walker_main(conn: Any, evidence: EvidenceRef) -> None:
+def walker_main(conn: Any, evidence: EvidenceRef, secrets: Secrets = NONE, shadow_copies: bool = True) -> None:
     from forensix.engine.worker import quiet_child
 
     quiet_child()
     try:
-        walk_evidence(evidence, conn.send)
+        walk_evidence(evidence, conn.send, secrets, shadow_copies)
     except (BrokenPipeError, EOFError):
         pass
 

@@ -20,7 +20,8 @@ from forensix.engine.pipeline import FilePipeline
 from forensix.engine.setup import ScanSetup, configure
 from forensix.engine.units import EvidenceRef, FileRef, VolumeRef, WorkUnit
 from forensix.records import Digests, FileEntry, FileRecord
-from forensix.walkers import folder, tsk
+from forensix.volumes.secrets import NONE, Secrets
+from forensix.walkers import apfs, folder, tsk, xfs
 
 SEND_EVERY = 0.05
 """Seconds between result messages: few enough to cost nothing, often enough that a
@@ -36,6 +37,7 @@ class Heartbeat:
     def __init__(self, numbers: Any, stage: Any) -> None:
         self.numbers = numbers
         self.stage_text = stage
+        self._last = ""
 
     def start_file(self, unit_id: int, index: int) -> None:
         n = self.numbers
@@ -43,8 +45,11 @@ class Heartbeat:
         self.stage("opening")
 
     def stage(self, text: str) -> None:
+        """Called for every chunk read: the text is written only when it changes."""
         self.numbers[2] = time.monotonic()
-        self.stage_text.value = text.encode("utf-8", "replace")[:190]
+        if text != self._last:
+            self._last = text
+            self.stage_text.value = text.encode("utf-8", "replace")[:190]
 
     def idle(self) -> None:
         self.numbers[3] = 0.0
@@ -58,16 +63,23 @@ class _Silent:
     def idle(self) -> None: ...
 
 
+_READERS = {"apfs": apfs.reader, "xfs": xfs.reader}
+"""Readers of file systems The Sleuth Kit does not read; every other volume is TSK's."""
+
+
 @dataclass(slots=True)
 class _Opened:
     """The evidence item and file system a worker has open (one at a time, to bound memory)."""
 
-    key: tuple[str, int] | None = None
+    secrets: Secrets = NONE
+    key: tuple[str, int, str] | None = None
     source: Any = None
-    fs: Any = None
+    volume: Any = None
 
     def get(self, evidence: EvidenceRef, volume: VolumeRef) -> tuple[Any, Any]:
-        key = (evidence.path, volume.offset)
+        """The evidence and the volume (:class:`forensix.volumes.OpenedVolume`, None for a folder),
+        reopened from the volume's chain of layer steps."""
+        key = (evidence.path, volume.offset, volume.key)
         if key != self.key:
             self.close()
             from forensix.evidence import open_evidence
@@ -77,14 +89,14 @@ class _Opened:
             if not source.is_folder:
                 if source.image is None:
                     raise IOError(source.damage or "the evidence could not be opened")
-                import pytsk3
+                from forensix.volumes import open_volume
 
-                self.fs = pytsk3.FS_Info(source.image.tsk, offset=volume.offset)
-        return self.source, self.fs
+                self.volume = open_volume(source.image, volume, self.secrets)
+        return self.source, self.volume
 
     def close(self) -> None:
         if self.source is not None:
-            self.fs = None
+            self.volume = None
             self.source.close()
         self.key = self.source = None
 
@@ -101,7 +113,7 @@ class UnitRunner:
         self.host = setup.plugins.host()
         configure(self.host, setup.config())
         self.pipeline = FilePipeline(self.host, stage=self.beat.stage)
-        self._opened = _Opened()
+        self._opened = _Opened(setup.secrets)
         self._holes_told: set[int] = set()
 
     def run(self, unit: WorkUnit, send: Send) -> None:
@@ -112,20 +124,20 @@ class UnitRunner:
         last = time.monotonic()
         errors_before = self.pipeline.plugin_errors
         try:
-            source, fs = self._opened.get(unit.evidence, unit.volume)
-            self.pipeline.image = source.image
+            source, volume = self._opened.get(unit.evidence, unit.volume)
+            self.pipeline.image = volume.place.stream if volume is not None else source.image
             opened_error = None
         except Exception as exc:  # recorded on each file: the walker could open it, so this is damage
-            source = fs = None
+            source = volume = None
             opened_error = f"the evidence could not be opened to read this file: {exc}"
         for index, ref in enumerate(unit.files):
             self.beat.start_file(unit.unit_id, index)
             if opened_error is not None:
                 records = [unread_record(unit, ref, opened_error)]
             else:
-                entry = self._entry(unit, ref, source, fs)
+                entry = self._entry(unit, ref, source, volume)
                 records = list(self.pipeline.process(entry))
-            batch.append((index, [stored_record(r) for r in records]))
+            batch.append((index, [stored_record(r, unit.volume) for r in records]))
             now = time.monotonic()
             if len(batch) >= SEND_FILES or now - last >= SEND_EVERY:
                 send(("results", unit.unit_id, batch, self.pipeline.plugin_errors - errors_before))
@@ -142,8 +154,12 @@ class UnitRunner:
         self._holes_told.update(new)
         return new
 
-    def _entry(self, unit: WorkUnit, ref: FileRef, source: Any, fs: Any) -> FileEntry:
-        reader = folder.reader(source.path, ref) if source.is_folder else tsk.reader(fs, ref)
+    def _entry(self, unit: WorkUnit, ref: FileRef, source: Any, volume: Any) -> FileEntry:
+        if source.is_folder:
+            reader = folder.reader(source.path, ref)
+        else:
+            reader = _READERS[unit.volume.fs_type](volume.fs, ref) if unit.volume.fs_type in _READERS \
+                else tsk.reader(volume.fs, ref, source.image)
         return ref.entry(unit.evidence.label, unit.volume, reader)
 
     def close(self) -> None:

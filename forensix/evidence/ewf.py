@@ -71,6 +71,7 @@ class SystemEwf:
 
     def __init__(self, lib: Any, first_segment: str) -> None:
         self._lib = lib
+        self._buffer = ctypes.create_string_buffer(0)
         error = _ERROR()
         names = ctypes.POINTER(ctypes.c_char_p)()
         count = ctypes.c_int()
@@ -105,15 +106,16 @@ class SystemEwf:
         """Bytes of the media. This libewf fills a chunk it cannot read (a missing segment, a
         checksum error) with zeros and only counts it; that count growing is made an error here,
         as pyewf raises one, so the image adapter records the hole instead of hashing zeros."""
-        buffer = ctypes.create_string_buffer(length)
+        if len(self._buffer) < length:  # one buffer, grown as needed: no allocation per read
+            self._buffer = ctypes.create_string_buffer(length)
         error = _ERROR()
         before = self._checksum_errors()
-        got = self._lib.libewf_handle_read_random(self._handle, buffer, length, offset, ctypes.byref(error))
+        got = self._lib.libewf_handle_read_random(self._handle, self._buffer, length, offset, ctypes.byref(error))
         if got < 0:
             _raise(self._lib, error, f"read error at byte {offset}")
         if self._checksum_errors() != before:
             raise EwfError(f"chunk missing or damaged at byte {offset} (checksum error)")
-        return buffer.raw[:got]
+        return ctypes.string_at(self._buffer, got)
 
     def _checksum_errors(self) -> int:
         count = ctypes.c_uint32()

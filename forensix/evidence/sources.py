@@ -22,6 +22,16 @@ _SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"# Disk DescriptorFile", "vmdk"),
     (b"conectix", "vhd"),  # dynamic VHD: a copy of the footer opens the file
 )
+_EWF_MAGICS = (b"EVF\x09\x0d\x0a\xff\x00", b"EVF2\x0d\x0a\x81\x00")
+_NAMES = {"ewf": "E01 (EnCase)", "vmdk": "VMDK", "vhd": "VHD", "vhdx": "VHDX", "qcow2": "QCOW2"}
+"""How a container format is named in messages."""
+
+
+def _near(head: bytes, magic: bytes) -> bool:
+    """At most two bytes of ``magic`` differ at the start of ``head``."""
+    return len(head) >= len(magic) and sum(a != b for a, b in zip(head, magic)) <= 2
+
+
 _UNSUPPORTED: tuple[tuple[bytes, str], ...] = (
     (b"LVF\x09\x0d\x0a\xff\x00", "EnCase logical evidence (L01)"),
 )
@@ -90,8 +100,12 @@ def detect_format(p: Path) -> str:
     for magic, fmt in _SIGNATURES:
         if head.startswith(magic):
             return fmt
+    if any(_near(head, magic) for magic in _EWF_MAGICS):
+        return "ewf"  # one or two bytes of its signature damaged: an E01 to report as damaged, not as raw
     if footer == b"conectix":
         return "vhd"  # fixed VHD: raw data followed by a 512-byte footer
+    if footer[:4] == b"koly":
+        return "dmg"  # UDIF: a 512-byte trailer names the block table
     return "raw"
 
 
@@ -129,9 +143,11 @@ def _open_libyal(p: Path, fmt: str) -> tuple[Any, list[str]]:
             handle.open_extent_data_files()
             return handle, [str(p)]
         if fmt in ("vhd", "vhdx"):
-            import pyvhdi
+            return _open_vhd(p)
+        if fmt == "dmg":
+            import pymodi
 
-            handle = pyvhdi.file()
+            handle = pymodi.handle()
             handle.open(str(p))
             return handle, [str(p)]
         if fmt == "qcow2":
@@ -143,8 +159,40 @@ def _open_libyal(p: Path, fmt: str) -> tuple[Any, list[str]]:
     except ImportError as exc:
         raise EvidenceError(f"{p}: {fmt} support is not installed ({exc.name})") from exc
     except (OSError, IOError, RuntimeError) as exc:
-        raise DamagedContainer(f"damaged or incomplete {fmt} container: {library_reason(exc)}") from exc
+        raise DamagedContainer(f"damaged or incomplete {_NAMES.get(fmt, fmt)} container: "
+                               f"{library_reason(exc)}") from exc
     raise EvidenceError(f"{p}: unsupported format {fmt}")
+
+
+MAX_VHD_CHAIN = 16
+"""Differencing disks on differencing disks deeper than any real snapshot tree: a loop guard."""
+
+
+def _open_vhd(p: Path) -> tuple[Any, list[str]]:
+    """A VHD/VHDX, and for a differencing disk its parents, found beside it by the name its
+    parent locator gives (libvhdi then reads through the chain); every file of the chain is a
+    segment of the evidence."""
+    import pyvhdi
+
+    handle = pyvhdi.file()
+    handle.open(str(p))
+    files, child = [str(p)], handle
+    while child.get_disk_type() == pyvhdi.disk_types.DIFFERENTIAL:
+        if len(files) > MAX_VHD_CHAIN:
+            raise DamagedContainer(f"differencing VHD chain longer than {MAX_VHD_CHAIN} disks")
+        name = (child.get_parent_filename() or "").replace("\\", "/").rsplit("/", 1)[-1]
+        parent_path = p.parent / name if name else None
+        if parent_path is None or not parent_path.is_file():
+            raise DamagedContainer(f"differencing disk whose parent {name or '(unnamed)'} is not beside it "
+                                   f"in {p.parent}; put the parent there to read it")
+        parent = pyvhdi.file()
+        parent.open(str(parent_path))
+        if parent.get_identifier() != child.get_parent_identifier():
+            raise DamagedContainer(f"{parent_path.name} beside it is not its parent (its identifier differs)")
+        child.set_parent(parent)
+        files.append(str(parent_path))
+        child = parent
+    return handle, files
 
 
 _NUMERIC = re.compile(r"^(?P<stem>.*)\.(?P<num>\d{2,4})$")

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import sys
-import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Iterator
+
+from forensix.atomicfile import atomic_writer
 
 BUFFER = 1 << 20
 
@@ -54,33 +54,17 @@ class Written:
 
 @contextmanager
 def atomic_file(path: Path) -> Iterator[Written]:
-    """Write ``path`` through a temporary file in the same folder, renamed when done."""
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    sink = _HashingSink(None)
-    try:
-        with os.fdopen(fd, "wb") as raw:
-            sink = _HashingSink(raw)
-            stream = io.TextIOWrapper(io.BufferedWriter(sink, BUFFER), encoding="utf-8", newline="")
-            written = Written(stream, sink)
+    """Write ``path`` all or nothing (:func:`forensix.atomicfile.atomic_writer`), as UTF-8
+    text hashed on its way to the file."""
+    with atomic_writer(path) as raw:
+        sink = _HashingSink(raw)
+        written = Written(io.TextIOWrapper(io.BufferedWriter(sink, BUFFER), encoding="utf-8", newline=""), sink)
+        try:
             yield written
             written.close()
-            raw.flush()
-            os.fsync(raw.fileno())
-        os.chmod(temp, 0o666 & ~_umask())
-        os.replace(temp, path)
-    except BaseException:
-        sink.abandon()
-        try:
-            os.unlink(temp)
-        except OSError:
-            pass
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+        except BaseException:
+            sink.abandon()  # text still buffered must not reach the file being removed
+            raise
 
 
 @contextmanager
@@ -92,10 +76,3 @@ def standard_output() -> Iterator[IO[str]]:
     finally:
         stream.flush()
         stream.detach()
-
-
-def case_relative(path: Path, case_dir: Path) -> str:
-    """The path as the log records it: relative to the case folder when inside it,
-    so a copied case still finds its exports; absolute otherwise."""
-    path, case_dir = path.resolve(), case_dir.resolve()
-    return path.relative_to(case_dir).as_posix() if path.is_relative_to(case_dir) else str(path)

@@ -56,7 +56,8 @@ def generate_report(store: CaseStore, output: Path, options: ReportOptions = Rep
     context: dict[str, Any] = {
         "report_id": report_id, "sidecar_name": output.name + ".sha256", "generated_at": utc_now(), "tool_version": __version__,
         "host": platform.node(), "log_head": log_head, "options": options, "logged": not store.read_only,
-        "cover": builder.cover(), "scan_status": builder.scan_status(), "seals": seals, "summary": builder.summary(),
+        "cover": builder.cover(), "volume_tree": builder.volume_tree(), "scan_status": builder.scan_status(),
+        "seals": seals, "summary": builder.summary(),
         "alert_index": alert_index, "alert_groups": alert_groups, "quiet_matches": builder.quiet_matches(),
         "alert_time_fields": [(f, label) for f, label in TIME_FIELDS if any(f in c["time_by_field"] for c in alert_index)],
         "near_matches": near_matches(builder),

@@ -100,6 +100,18 @@ class ContextBuilder:
                            "unsealed": result.unsealed}
         return self._seals
 
+    def volume_tree(self) -> dict[str, list[dict[str, Any]]]:
+        """Per exhibit, every volume its scan found in disk order, indented by how many layers
+        (partition, encryption, logical volume, shadow copy) lie above it, with what was locked."""
+        tree: dict[str, list[dict[str, Any]]] = {}
+        for row in self.db.execute("SELECT * FROM volumes ORDER BY evidence_id, id"):
+            chain = _json(row["ref"])[2] if row["ref"] else []
+            tree.setdefault(self.labels.get(row["evidence_id"], "?"), []).append({
+                "label": row["label"] or row["fs_type"] or "", "description": row["description"],
+                "offset": row["offset"], "fs_type": row["fs_type"], "state": row["state"],
+                "depth": len(chain) - (1 if row["fs_type"] and chain and chain[-1][0] == "partition" else 0)})
+        return tree
+
     def last_scan(self) -> dict[str, Any]:
         for action in reversed(self.actions):
             if action["action"] == "scan started":
@@ -168,7 +180,7 @@ class ContextBuilder:
             if not any(start.values()):
                 start_end = "not hashed"
             elif not any(end.values()):
-                start_end = "not hashed at the end"
+                start_end = "no second pass (the default: forensix verify-evidence re-hashes the media on request)"
             else:
                 start_end = "match" if start == end else "mismatch"
             out.append({"exhibit": ev["exhibit"] or ev["label"], "path": ev["path"], "format": ev["format"],

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Callable, Iterator
+from dataclasses import replace
+from typing import Any, Callable, Iterator
 
 import pytsk3
 
 from forensix.engine.units import ByteRun, FileRef
 from forensix.records import ChunkReader, utc_iso
-from forensix.volumes import TSK_ERRORS
+from forensix.volumes.layer import TSK_ERRORS
 from forensix.walkers.names import join_raw
 
 Warn = Callable[[str], None]
@@ -39,6 +40,7 @@ _DIRS = (pytsk3.TSK_FS_META_TYPE_DIR, pytsk3.TSK_FS_META_TYPE_VIRT_DIR)  # $Orph
 _NAME_REG = pytsk3.TSK_FS_NAME_TYPE_REG
 _NAME_DIRS = (pytsk3.TSK_FS_NAME_TYPE_DIR, pytsk3.TSK_FS_NAME_TYPE_VIRT_DIR)
 _NONRES = pytsk3.TSK_FS_ATTR_NONRES
+_ORPHANS = b"/$OrphanFiles"
 _SPARSE_RUN = pytsk3.TSK_FS_ATTR_RUN_FLAG_SPARSE | pytsk3.TSK_FS_ATTR_RUN_FLAG_FILLER
 
 
@@ -58,7 +60,17 @@ def pin_utc() -> None:
         time.tzset()
 
 
-def walk(fs: pytsk3.FS_Info, volume_offset: int, warn: Warn) -> Iterator[FileRef]:
+def walk(fs: pytsk3.FS_Info, volume_offset: int, warn: Warn, mapped: bool = True) -> Iterator[FileRef]:
+    """The files of ``fs``; ``mapped`` False for a file system inside a decoded layer (decrypted,
+    a shadow copy), where block addresses are no image offsets: no byte runs are given then."""
+    refs = _walk(fs, volume_offset, warn)
+    if mapped:
+        yield from refs
+    else:
+        yield from (replace(ref, byte_runs=()) for ref in refs)
+
+
+def _walk(fs: pytsk3.FS_Info, volume_offset: int, warn: Warn) -> Iterator[FileRef]:
     pin_utc()
     is_ntfs = fs_type_name(fs) == "ntfs"
     block = fs.info.block_size
@@ -71,12 +83,17 @@ def walk(fs: pytsk3.FS_Info, volume_offset: int, warn: Warn) -> Iterator[FileRef
     stack: list[tuple[pytsk3.Directory, bytes, int]] = [(root, b"", 0)]
     while stack:
         directory, parent, depth = stack.pop()
+        orphans = parent == _ORPHANS
         for f in _listing(directory, parent, warn):
             name_info = f.info.name
             if name_info.name in (b".", b".."):
                 continue
             raw = parent + b"/" + name_info.name
             meta = f.info.meta
+            if orphans and meta is None:
+                f, meta = _orphan(fs, name_info.meta_addr, raw, warn)
+                if meta is None:
+                    continue
             if _is_dir(name_info, meta):
                 if meta is None or meta.addr in visited or depth >= MAX_DEPTH:
                     continue
@@ -98,6 +115,20 @@ def walk(fs: pytsk3.FS_Info, volume_offset: int, warn: Warn) -> Iterator[FileRef
             else:
                 runs = _runs(_content_attr(f), volume_offset, block, meta.size)
                 yield _ref(f, raw, str(name_info.meta_addr), size=meta.size, meta_addr=meta.addr, runs=runs)
+
+
+def _orphan(fs: pytsk3.FS_Info, addr: int, raw: bytes, warn: Warn) -> tuple[pytsk3.File | None, object]:
+    """An entry of TSK's virtual ``$OrphanFiles`` folder, opened by its metadata address.
+
+    TSK lists orphans with no metadata and an undefined name type; their inode
+    still holds the content (``icat`` reads it), so they are files like any other.
+    """
+    try:
+        f = fs.open_meta(inode=addr)
+    except TSK_ERRORS as exc:
+        warn(f"{join_raw(raw)[0]}: orphan inode {addr} cannot be opened: {exc}")
+        return None, None
+    return f, f.info.meta
 
 
 def _listing(directory: pytsk3.Directory, parent: bytes, warn: Warn) -> Iterator[pytsk3.File]:
@@ -123,8 +154,9 @@ def _is_file(name_info, meta) -> bool:
 
 
 def _deleted(f: pytsk3.File) -> bool:
-    meta = f.info.meta
-    return bool(f.info.name.flags & pytsk3.TSK_FS_NAME_FLAG_UNALLOC) or (
+    """A deleted name, unallocated metadata, or an orphan (opened by address: it has no name)."""
+    meta, name = f.info.meta, f.info.name
+    return name is None or bool(name.flags & pytsk3.TSK_FS_NAME_FLAG_UNALLOC) or (
         meta is not None and bool(meta.flags & pytsk3.TSK_FS_META_FLAG_UNALLOC))
 
 
@@ -165,18 +197,19 @@ def _ntfs_streams(f, raw: bytes, volume_offset: int, block: int, named_only: boo
             continue
         yield _ref(f, raw + b":" + info.name if info.name else raw, f"{meta.addr}-{info.type}-{info.id}",
                    size=info.size, meta_addr=meta.addr, attr=(info.type, info.id),
-                   runs=_runs(attr, volume_offset, block, info.size))
+                   runs=_runs(attr, volume_offset, block, info.size),
+                   stream=info.name.decode("utf-8", "replace") if info.name else None)
 
 
 def _ref(f, raw: bytes, inode: str, size: int, meta_addr: int | None, attr: tuple[int, int] | None = None,
-         runs: tuple[ByteRun, ...] = (), warnings: tuple[str, ...] = ()) -> FileRef:
+         runs: tuple[ByteRun, ...] = (), warnings: tuple[str, ...] = (), stream: str | None = None) -> FileRef:
     meta = f.info.meta
     path, path_hex = join_raw(raw)
     return FileRef(path=path, path_hex=path_hex, inode=inode, deleted=_deleted(f), size=size,
                    mtime=_time(meta, "mtime"), atime=_time(meta, "atime"),
                    ctime=_time(meta, "ctime"), crtime=_time(meta, "crtime"),
                    meta_addr=meta_addr, attr=attr, first_offset=runs[0][1] if runs else 0,
-                   byte_runs=runs, warnings=warnings)
+                   byte_runs=runs, warnings=warnings, stream=stream)
 
 
 def _time(meta, field: str) -> str | None:
@@ -185,8 +218,17 @@ def _time(meta, field: str) -> str | None:
     return utc_iso(getattr(meta, field, 0), getattr(meta, f"{field}_nano", 0) or 0)
 
 
-def reader(fs: pytsk3.FS_Info, ref: FileRef) -> ChunkReader | None:
+DIRECT = frozenset({"ext2", "ext3", "ext4", "fat12", "fat16", "fat32"})
+"""File systems whose content is exactly its block runs (no initialised size below the file
+size as NTFS and exFAT have, no compression as HFS+ has)."""
+
+
+def reader(fs: pytsk3.FS_Info, ref: FileRef, image: Any = None) -> ChunkReader | None:
     """A one-shot chunk reader for a file of ``fs``; read errors propagate for the engine to record.
+
+    An allocated file of a :data:`DIRECT` file system whose byte runs cover it whole is read
+    straight from ``image`` at those runs: the same bytes TSK would give (sparse runs leave a
+    gap, and then TSK reads), without TSK copying them twice on the way.
 
     ``read_random`` is TSK's equivalent of ``icat``: deleted content is read as
     TSK recovers it, and NTFS streams by attribute type and id. A size larger
@@ -196,6 +238,8 @@ def reader(fs: pytsk3.FS_Info, ref: FileRef) -> ChunkReader | None:
     """
     if ref.meta_addr is None:
         return None
+    if image is not None and not ref.deleted and ref.attr is None and _whole(ref) and fs_type_name(fs) in DIRECT:
+        return _direct(image, ref.byte_runs)
     fs_bytes = fs.info.block_count * fs.info.block_size
     total = ref.size
 
@@ -215,5 +259,29 @@ def reader(fs: pytsk3.FS_Info, ref: FileRef) -> ChunkReader | None:
                 return  # TSK reads no further (uninitialised or sparse); the engine notes the shortfall
             yield data
             offset += len(data)
+
+    return read_chunks
+
+
+def _whole(ref: FileRef) -> bool:
+    """The byte runs cover the file from its first byte to its last, without a gap."""
+    at = 0
+    for file_offset, _, length in ref.byte_runs:
+        if file_offset != at:
+            return False
+        at += length
+    return at == ref.size > 0
+
+
+def _direct(image: Any, runs: tuple[ByteRun, ...]) -> ChunkReader:
+    def read_chunks() -> Iterator[bytes]:
+        for _, image_offset, length in runs:
+            done = 0
+            while done < length:
+                data = image.read(image_offset + done, min(CHUNK, length - done))
+                if not data:
+                    return  # the image ends here: the engine notes the shortfall
+                yield data
+                done += len(data)
 
     return read_chunks

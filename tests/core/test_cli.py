@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -212,3 +214,17 @@ def test_case_init_options_explain_themselves(cli):
     for option in ("--case-number", "--examiner", "--agency", "--title"):
         line = next(line for line in out.splitlines() if line.strip().startswith(option))
         assert len(line.split(maxsplit=2)) == 3, line  # option, metavar, help text
+
+
+def test_an_evidence_name_with_terminal_escapes_and_markup_prints_escaped(corpus, tmp_path):
+    """The progress display and every message show evidence names with control characters
+    escaped and rich markup as text: a name cannot retitle the window or clear the screen."""
+    name = "ev\x1b]0;pwned\x07x\x1b[2J[bold red]y.raw"
+    image = tmp_path / name
+    shutil.copyfile(corpus / "images" / "fat32_suspect.raw", image)
+    env = {**os.environ, "FORCE_COLOR": "1", "COLUMNS": "160"}  # the live progress display, as on a terminal
+    proc = subprocess.run([sys.executable, "forensix.py", "scan", str(image), "--case", str(tmp_path / "case")],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "\x1b]0;" not in proc.stderr and "\x1b[2J" not in proc.stderr and "\x07" not in proc.stderr
+    assert r"ev\x1b]0;pwned\x07x\x1b[2J[bold red]y.raw" in proc.stderr

@@ -4,7 +4,6 @@ result until it completes, one writer at a time, and a full disk is one clear li
 from __future__ import annotations
 
 import json
-import os
 import re
 import signal
 import sqlite3
@@ -15,6 +14,9 @@ from pathlib import Path
 
 import pytest
 from helpers import export_records, run_cli
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+from proctree import alive, tree  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 FILES = 120
@@ -66,33 +68,7 @@ def wait_for(case: Path, files: int, proc: subprocess.Popen, limit: float = 60) 
 
 def descendants(pid: int) -> set[int]:
     """Every process started under ``pid`` (workers are grandchildren, under the fork server)."""
-    parents: dict[int, list[int]] = {}
-    for entry in os.scandir("/proc"):
-        if entry.name.isdigit():
-            try:
-                with open(f"/proc/{entry.name}/stat") as f:
-                    parents.setdefault(int(f.read().rsplit(")", 1)[1].split()[1]), []).append(int(entry.name))
-            except (OSError, ValueError, IndexError):
-                continue
-    found, todo = set(), [pid]
-    while todo:
-        for child in parents.get(todo.pop(), []):
-            found.add(child)
-            todo.append(child)
-    return found
-
-
-def alive(pids: set[int]) -> set[int]:
-    """Of these processes, those still running (a zombie has finished)."""
-    out = set()
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                if f.read().rsplit(")", 1)[1].split()[0] != "Z":
-                    out.add(pid)
-        except OSError:
-            continue
-    return out
+    return set(tree(pid)) - {pid}
 
 
 def actions(case: Path) -> list[str]:
@@ -185,13 +161,15 @@ def test_a_completed_scan_is_skipped_and_a_killed_rescan_keeps_the_earlier_resul
     assert [(r["path"], r["sha256"]) for r in export_records(case)] == [(r["path"], r["sha256"]) for r in before]
 
 
-def test_two_scans_into_one_case_never_fork_the_log(evidence, tmp_path):
+def test_two_scans_or_a_report_during_a_scan_never_fork_the_log(evidence, tmp_path):
     plugins = plugin(tmp_path / "plugins", "slow", "time.sleep(0.05)")
     case = tmp_path / "case"
     first = forensix(*scan_args(evidence, case, "--plugins-dir", plugins, "--workers", 2))
     wait_for(case, 3, first)
     second = run_cli(*scan_args(evidence, case), expect=2)
     assert "in use" in second.output
+    report = run_cli("report", case, expect=2)  # it would describe half a scan
+    assert "in use" in report.output
     first.communicate(timeout=120)
     assert first.returncode == 0
     run_cli("verify", case)

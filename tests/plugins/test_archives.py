@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import importlib.util
 import io
 import os
 import struct
@@ -18,19 +17,12 @@ from forensix.budget import ExpansionBudget
 from forensix.records import Digests, FileEntry
 from forensix.scanconfig import ScanConfig
 from plugins import archives
+from helpers import fixture_script
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
 
-def _load_fixtures():
-    """tests/fixtures is not a package: load the builder script by path."""
-    spec = importlib.util.spec_from_file_location("archive_fixtures", FIXTURES / "archive_fixtures.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-fixtures = _load_fixtures()
+fixtures = fixture_script("archive_fixtures")
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 20
 

@@ -14,6 +14,7 @@ import pytest
 
 from forensix.records import AnalyzerResult, Digests, FileEntry
 from plugins import exif
+from helpers import fixture_script
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "exif"
 EXPECTED = json.loads((FIXTURES / "expected.json").read_text())
@@ -202,16 +203,7 @@ def test_mutated_exif_never_raises(picture: str) -> None:
 
 # -- odd and hostile TIFF structures (tests/fixtures/picture_fixtures.py) -----------
 
-def _picture_fixtures():
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("picture_fixtures", FIXTURES.parent / "picture_fixtures.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-pictures_built = _picture_fixtures()
+pictures_built = fixture_script("picture_fixtures")
 
 
 def test_software_written_as_bytes_is_text_and_an_empty_model_is_absent() -> None:

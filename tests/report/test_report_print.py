@@ -2,11 +2,10 @@
 court can carry, even for thousands of alerts."""
 from __future__ import annotations
 
-import importlib.util
 import sqlite3
 from pathlib import Path
 
-from helpers import run_cli
+from helpers import fixture_script, run_cli
 from report_browser import pdf_text, print_pdf
 
 ALERTS = 3000
@@ -14,10 +13,7 @@ MAX_PAGES = 150
 
 
 def _many_alerts():
-    spec = importlib.util.spec_from_file_location("many_alerts", Path(__file__).parents[1] / "fixtures" / "many_alerts.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.build_many_alerts
+    return fixture_script("many_alerts").build_many_alerts
 
 
 def test_three_thousand_alerts_print_in_at_most_150_pages_with_every_alert(tmp_path: Path) -> None:

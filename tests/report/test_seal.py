@@ -124,6 +124,11 @@ def test_deleted_warnings_are_named(case: Path) -> None:
     assert "JS/1: warning 1 (" in out and message in out and "missing: deleted since its scan was sealed" in out
 
 
+def test_a_changed_volume_is_named(case: Path) -> None:
+    _db(case).execute("UPDATE volume_rows SET description='nothing here', label='EMPTY'")
+    assert "JS/1: volume at byte 0: description, label changed since its scan was sealed" in _failed(case)
+
+
 def test_zeroed_evidence_hashes_are_named(case: Path) -> None:
     _, details = _seal_entry(case)
     _db(case).execute("UPDATE evidence SET md5=?, sha1=?, sha256=?", ("0" * 32, "0" * 40, "0" * 64))

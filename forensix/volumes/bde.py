@@ -1,0 +1,59 @@
+"""BitLocker (and BitLocker To Go) through libbde: unlocked with a password, a recovery key
+or a startup key (.BEK); a To Go volume's unencrypted discovery volume is walked either way."""
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from forensix.volumes.layer import LIBRARY_ERRORS, Found, Scope, VolumePath, decoded, reason, unlock
+from forensix.volumes.partitions import open_tsk
+from forensix.volumes.secrets import PASSWORD, RECOVERY_KEY, STARTUP_KEY, Secrets
+from forensix.volumes.streams import Place, library_stream
+
+OPTIONS = "--password, --recovery-key or --startup-key"
+
+
+def explore(scope: Scope, place: Place, path: VolumePath, depth: int) -> Iterator[Found]:
+    where = path.where(place)
+    discovery = open_tsk(place)
+    if discovery is not None:  # To Go: a FAT volume with the reader program, outside the encryption
+        from forensix.walkers.tsk import fs_type_name
+
+        ours = path.then(None, "bitlocker to go discovery volume")
+        yield Found(ours.ref(place, fs_type_name(discovery)), place, "BitLocker To Go discovery volume (not encrypted)",
+                    discovery)
+    volume, kind, state, problem = _open(place, scope.secrets)
+    locked = path.then(("bitlocker", None), "bitlocker")
+    if volume is None:
+        scope.warn(f"BitLocker encrypted volume {where}: {problem}; nothing of its encrypted part can be read")
+        yield Found(locked.ref(place, None), place, f"BitLocker encrypted volume, {state}: {problem}",
+                    state=state)
+        return
+    yield from decoded(scope, place, path.then(("bitlocker", kind), "bitlocker"), depth, volume, kind, "BitLocker")
+
+
+def reopen(place: Place, step: tuple, secrets: Secrets) -> Place:
+    volume, _, _, problem = _open(place, secrets, step[1])
+    if volume is None:
+        raise IOError(f"the BitLocker volume cannot be opened again: {problem}")
+    return place.decoded(library_stream(volume, volume.get_size(), place.stream), volume)
+
+
+def _open(place: Place, secrets: Secrets, kind: str | None = None) -> tuple[Any, str | None, str, str]:
+    """``(volume, kind of secret that unlocked it, state, why not)``; volume None when it stays closed."""
+    import pybde
+
+    volume = pybde.volume()
+    try:
+        volume.open_file_object(place.file_object())
+    except LIBRARY_ERRORS as exc:
+        return None, None, "not readable", f"its metadata cannot be read ({reason(exc)})"
+    setters = {RECOVERY_KEY: volume.set_recovery_password, STARTUP_KEY: volume.read_startup_key,
+               PASSWORD: volume.set_password}
+    if not volume.is_locked():
+        return volume, None, "", ""
+    opened, tried = unlock(volume, setters, secrets, kind)
+    if opened is not None:
+        return volume, opened, "", ""
+    if tried:
+        return None, None, "locked", f"the {' and the '.join(tried)} given do{'es' if len(tried) == 1 else ''} not unlock it"
+    return None, None, "locked", f"it is locked; give {OPTIONS} to read it"

@@ -1,0 +1,101 @@
+"""What every volume layer shares: the path of steps down to a volume, what discovery
+yields, and the scope a layer explores in."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator
+
+from forensix.engine.units import Step, VolumeRef
+from forensix.volumes.secrets import Secrets
+from forensix.volumes.streams import Place
+
+Warn = Callable[[str], None]
+
+TSK_ERRORS = (OSError, RuntimeError)
+"""What pytsk3 raises: OSError (IOError) for TSK's own errors, RuntimeError wrapping an
+error our image adapter raised while TSK was reading (a missing segment, a bad chunk)."""
+LIBRARY_ERRORS = (OSError, IOError, RuntimeError, ValueError, TypeError)
+"""What the libyal bindings raise on damaged or unexpected data."""
+
+
+@dataclass(frozen=True, slots=True)
+class VolumePath:
+    """The steps from the evidence down to here, and the same in words."""
+
+    chain: tuple[Step, ...] = ()
+    labels: tuple[str, ...] = ()
+
+    def then(self, step: Step | None, label: str) -> "VolumePath":
+        return VolumePath(self.chain + ((step,) if step is not None else ()), self.labels + (label,))
+
+    def ref(self, place: Place, fs_type: str | None, snapshot: int | None = None) -> VolumeRef:
+        label = " / ".join(self.labels + ((fs_type,) if fs_type else ()))
+        return VolumeRef(place.volume_offset, fs_type or "", self.chain, snapshot, label)
+
+    def where(self, place: Place) -> str:
+        """How a warning names this place: its offset, and its layers when it is inside one."""
+        inside = f" ({' / '.join(self.labels)})" if self.labels else ""
+        return f"at byte {place.volume_offset}{inside}"
+
+
+@dataclass(slots=True)
+class Found:
+    """A volume discovery found: a file system to walk (``fs`` opened), or a layer that
+    yields none (locked, damaged, recognised but not readable), recorded with its reason."""
+
+    ref: VolumeRef
+    place: Place
+    description: str
+    fs: Any = None
+    slot: int | None = None
+    state: str | None = None
+    """``unlocked with <kind>``, ``locked``, ``not readable``; ``None`` for a plain volume."""
+
+    @property
+    def length(self) -> int:
+        return self.place.length
+
+
+@dataclass(slots=True)
+class Scope:
+    """What discovery works with: the secrets, where warnings go, whether shadow copies are
+    walked, and ``explore`` to go down into what a layer yields."""
+
+    secrets: Secrets
+    warn: Warn
+    vss: bool = True
+    explore: Callable[[Place, VolumePath, int], Iterator[Found]] = field(default=lambda *a: iter(()))
+
+
+def decoded(scope: Scope, place: Place, path: VolumePath, depth: int, volume: Any, kind: str | None,
+            title: str) -> Iterator[Found]:
+    """An opened encryption layer: its own row (what unlocked it, for the log and the report), then
+    whatever lies in its decrypted bytes."""
+    from forensix.volumes.streams import library_stream
+
+    how = f"unlocked with the {kind}" if kind else "not locked (clear key)"
+    yield Found(path.ref(place, None), place, f"{title} encrypted volume, {how}",
+                state=f"unlocked with {kind}" if kind else "not locked")
+    yield from scope.explore(place.decoded(library_stream(volume, volume.get_size(), place.stream), volume),
+                             path, depth + 1)
+
+
+def unlock(handle: Any, setters: dict[str, Callable[[str], Any]], secrets: Secrets,
+           kind: str | None = None) -> tuple[str | None, list[str]]:
+    """Try each secret given on an opened, locked libyal volume: ``(kind that opened it, kinds tried)``."""
+    tried = []
+    for name, apply in secrets.attempts(setters, kind):
+        tried.append(name)
+        try:
+            apply()
+            if handle.unlock() or not handle.is_locked():
+                return name, tried
+        except LIBRARY_ERRORS:
+            continue
+    return None, tried
+
+
+def reason(exc: BaseException) -> str:
+    from forensix.evidence.images import library_reason
+
+    return library_reason(exc) if isinstance(exc, Exception) else str(exc)

@@ -1,0 +1,75 @@
+"""Encrypted volumes: unlocked with the password given, which never reaches the case folder,
+the log or the console; a wrong one costs a warning, not the scan."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from luks_fixture import build_luks
+
+from helpers import export_records, run_cli
+
+PASSWORD = "Sesame-7f3a9c!"
+CONTENT = b"inside the encrypted volume\n"
+
+
+@pytest.fixture(scope="module")
+def luks(tmp_path_factory) -> Path:
+    return build_luks(tmp_path_factory.mktemp("luks") / "luks1.raw", PASSWORD, {"note.txt": CONTENT})
+
+
+def _everything(folder: Path) -> bytes:
+    return b"".join(p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file())
+
+
+def test_the_right_password_opens_the_volume_and_is_never_written(luks, tmp_path):
+    case = tmp_path / "case"
+    result = run_cli("scan", luks, "--case", case, "--password", PASSWORD, "--no-progress")
+    records = export_records(case)
+    note = next(r for r in records if r["path"] == "/note.txt")
+    assert note["volume"] == "luks / ext2" and note["size"] == len(CONTENT)
+    run_cli("report", case, "-o", case / "REPORT.html")
+    run_cli("export", case, "--format", "csv", "-o", case / "files.csv")
+    log = run_cli("case", "show", case).output
+    for haystack in (_everything(case), result.output.encode(), log.encode(),
+                     json.dumps(records).encode()):
+        assert PASSWORD.encode() not in haystack
+        assert PASSWORD.encode("utf-16-le") not in haystack
+    unlocked = [json.loads(a["details"]) for a in _actions(case) if a["action"] == "volume unlocked"]
+    assert unlocked == [{"evidence": "luks1.raw", "offset": 0, "secret": "password", "volume": "luks"}]
+    html = (case / "REPORT.html").read_text()
+    assert "unlocked with password" in html
+
+
+def test_a_wrong_password_is_a_warning_and_the_scan_finishes(luks, tmp_path):
+    result = run_cli("scan", luks, "--case", tmp_path / "case", "--password", "not it", "--no-progress")
+    assert "LUKS encrypted volume at byte 0: the password given does not unlock it" in result.output
+    assert export_records(tmp_path / "case") == []
+
+
+def test_without_a_password_the_warning_names_the_option(luks, tmp_path):
+    result = run_cli("scan", luks, "--case", tmp_path / "case", "--no-progress")
+    assert "LUKS encrypted volume at byte 0: it is locked; give --password to read it" in result.output
+
+
+def test_a_password_typed_at_the_prompt_is_not_echoed(luks, tmp_path):
+    from click.testing import CliRunner
+
+    from forensix.cli import _add_commands, cli
+
+    _add_commands()
+    result = CliRunner().invoke(cli, ["scan", str(luks), "--case", str(tmp_path / "case"), "--password", "-",
+                                      "--no-progress"], input=PASSWORD + "\n", catch_exceptions=False)
+    assert result.exit_code == 0 and PASSWORD not in result.output
+    assert [r["path"] for r in export_records(tmp_path / "case")] == ["/note.txt"]
+
+
+def _actions(case: Path) -> list:
+    from forensix.casestore import CaseStore
+
+    store = CaseStore.open(case, read_only=True)
+    try:
+        return [dict(a) for a in store.actions()]
+    finally:
+        store.db.close()
