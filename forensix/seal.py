@@ -550,6 +550,10 @@ def check_case(store: CaseStore, rows: list[Mapping[str, Any]], name_changes: bo
         elif not _readable(details):
             out.problems.append(Problem(label, f"log entry {seq} holds a seal that cannot be read (the entry was"
                                                " altered); its records cannot be checked"))
+        elif details["seal"].get("version") != SEAL_VERSION:
+            out.unsealed[evidence_id] = (f"{label}: its records were sealed by a forensix whose seal this one does"
+                                         f" not know (version {details['seal'].get('version')}, log entry {seq});"
+                                         " check them with that forensix")
         elif state.scan_id != details.get("scan") or state.state != COMPLETE:
             out.problems.append(Problem(label, f"log entry {seq} sealed scan {details.get('scan')} as its result, but"
                                                f" the case now shows scan {state.scan_id} ({state.state})"))
