@@ -484,6 +484,14 @@ class CaseStore:
                               (scan_id,)).fetchone()
         return int(row[0]), int(row[1])
 
+    def unrecorded(self, scan_id: int) -> int:
+        """Files a scan listed that have no record yet: still queued, or handed to a worker
+        when the scan stopped (queue entries stay until the scan completes)."""
+        # a set difference (two sorts), not a join: file_rows has no index on these columns
+        return self.count("SELECT COUNT(*) FROM (SELECT volume_offset, volume_key, inode, path FROM pending WHERE"
+                          " scan_id=? EXCEPT SELECT volume_offset, volume_key, inode, path FROM file_rows WHERE"
+                          " scan_id=?)", scan_id, scan_id)
+
     def scan_totals(self, scan_ids: Iterable[int]) -> dict[str, int]:
         """What scans recorded in all, whichever run recorded it (a resumed scan has several)."""
         ids = list(scan_ids) or [-1]

@@ -26,8 +26,11 @@ from forensix.casestore import GENESIS, action_hash
 
 REPORT_ACTION = "report generated"
 EXPORT_ACTION = "export made"
+SEAL_ACTION = "evidence scan completed"
+"""The entry closing a scan of an evidence item; it carries the seal of its records (:mod:`forensix.seal`)."""
 _LOG_COLUMNS = ("at", "examiner", "host", "tool_version", "action", "details", "prev_hash", "hash")
 _META = re.compile(rb'<meta name="forensix-(report-id|log-head)" content="([0-9a-f:-]+)"')
+_SEAL_META = re.compile(rb'<meta name="forensix-seal" content="([0-9]+):([0-9a-f]{64})"')
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,11 +151,36 @@ def resolve_logged(case_dir: Path, logged: str) -> Path:
 
 # -- the reports and exports the log vouches for ----------------------------------------------
 
+def _report_head(path: Path) -> bytes:
+    with open(path, "rb") as f:
+        return f.read(16384)
+
+
 def report_meta(path: Path) -> dict[str, str]:
     """The report id and log head a report carries in its ``<meta>`` tags."""
-    with open(path, "rb") as f:
-        head = f.read(8192)
-    return {m.group(1).decode(): m.group(2).decode() for m in _META.finditer(head)}
+    return {m.group(1).decode(): m.group(2).decode() for m in _META.finditer(_report_head(path))}
+
+
+def report_seals(path: Path) -> dict[int, str]:
+    """Scan id -> the seal of the records a report was made from (its ``forensix-seal`` tags)."""
+    return {int(m.group(1)): m.group(2).decode() for m in _SEAL_META.finditer(_report_head(path))}
+
+
+def verify_report_seals(path: Path, report_id: str | None, rows: list[Mapping[str, Any]]) -> list[Problem]:
+    """Each seal a report carries must be the one the log holds for that scan: a report
+    made from records that no longer matched their seal carries their digest instead."""
+    sealed = {entry.get("scan"): entry for entry in logged_files(rows, SEAL_ACTION)}
+    problems = []
+    for scan_id, digest in report_seals(path).items():
+        entry = sealed.get(scan_id)
+        logged = (entry.get("seal") or {}).get("sha256") if entry else None
+        if logged == digest:
+            continue
+        what = (f"report {report_id} was made from records of {entry.get('label')} (scan {scan_id}) that did not"
+                f" match their seal: it carries {digest}, log entry {entry['seq']} sealed {logged}") if entry else \
+               f"report {report_id} carries a seal ({digest}) for scan {scan_id}, which no log entry sealed"
+        problems.append(Problem(str(path), what))
+    return problems
 
 
 def logged_files(rows: Iterable[Mapping[str, Any]], action: str) -> list[dict[str, Any]]:
@@ -185,7 +213,8 @@ def verify_report(path: Path, rows: list[Mapping[str, Any]], case_dir: Path) -> 
     reports = logged_reports(rows)
     for rep in reports:
         if rep.get("sha256") == digest:
-            return [], f"{path}: intact, report {rep.get('report_id')} (log entry {rep['seq']})"
+            problems = verify_report_seals(path, rep.get("report_id"), rows)
+            return problems, "" if problems else f"{path}: intact, report {rep.get('report_id')} (log entry {rep['seq']})"
     meta = report_meta(path)
     same = [r for r in reports if r.get("report_id") == meta.get("report-id")] or \
            [r for r in reports if r.get("path") and resolve_logged(case_dir, r["path"]).resolve() == path]

@@ -9,6 +9,7 @@ import click
 from forensix.cli.caseopen import open_case_to_log
 from forensix.cli.console import UserError, console
 from forensix.report import ReportOptions, generate_report
+from forensix.scanstate import exhibit_states, nothing_scanned
 
 
 @click.command("report")
@@ -18,10 +19,12 @@ from forensix.report import ReportOptions, generate_report
 @click.option("--show-thumbnails", is_flag=True,
               help="Embed small thumbnails of ordinary pictures (never of known material).")
 @click.option("--all-files", is_flag=True, help="List known-good files in the appendix too.")
+@click.option("--allow-empty", is_flag=True,
+              help="Write the report even if nothing has been scanned into the case (every figure is then zero).")
 @click.option("--device-timezone", metavar="ZONE",
               help="Time zone the seized device's clock was set to (e.g. Europe/London): times that file"
                    " systems such as FAT store as device local time are then also given in UTC.")
-def command(case: Path, output: Path | None, show_thumbnails: bool, all_files: bool,
+def command(case: Path, output: Path | None, show_thumbnails: bool, all_files: bool, allow_empty: bool,
             device_timezone: str | None) -> None:
     """Write the evidence report of CASE: one HTML file that opens offline and prints to A4/Letter."""
     if device_timezone:
@@ -35,6 +38,9 @@ def command(case: Path, output: Path | None, show_thumbnails: bool, all_files: b
         raise UserError(f"{output.parent}: no such folder")
     store = open_case_to_log(case)
     try:
+        if not allow_empty and nothing_scanned(exhibit_states(store)):
+            raise UserError(f"{case}: nothing has been scanned into this case, so every figure of a report would be"
+                            " zero; scan evidence first, or give --allow-empty to write it anyway")
         if store.read_only:
             if output.resolve().parent.is_relative_to(case.resolve()):
                 raise UserError(f"{case}: the case folder is read-only; write the report elsewhere with -o FILE")

@@ -25,6 +25,7 @@ from forensix.evidence import EvidenceError, EvidenceSource, not_a_disk_image, o
 from forensix.integrity import MediaReadError, hash_media, record_media_hashes
 from forensix.pluginhost import NO_AUTOLOAD_ENV, PluginHost
 from forensix.scanconfig import ScanConfig
+from forensix.seal import SEAL_ACTION, drop_superseded_lists, seal_scan
 from forensix.versions import library_versions
 from forensix.volumes import recognised
 from forensix.volumes.secrets import Secrets
@@ -226,10 +227,12 @@ def _scan_one(store: CaseStore, coordinator: Coordinator, plan: _Plan, media_has
     coordinator.scan(ref, plan.scan_id, plan.walked, media_hash != "none" and not plan.media_hashed)
     if media_hash == "both":
         _second_media_pass(store, plan, display)
+    seal = seal_scan(store, plan.evidence_id, plan.scan_id)  # before it counts as complete: a kill here resumes
     store.complete_scan(plan.scan_id)
+    drop_superseded_lists(store, plan.evidence_id)
     files, nbytes = store.recorded(plan.scan_id)
-    store.log_action("evidence scan completed", path=str(source.path), label=plan.label, scan=plan.scan_id,
-                     files=files, bytes=nbytes)
+    store.log_action(SEAL_ACTION, path=str(source.path), label=plan.label, scan=plan.scan_id,
+                     evidence_id=plan.evidence_id, files=files, bytes=nbytes, seal=seal)
 
 
 def _media_hashed(store: CaseStore, display: ScanDisplay, evidence_id: int, digests: dict[str, str] | None,

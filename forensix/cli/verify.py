@@ -24,6 +24,7 @@ from forensix.custody import (
 )
 from forensix.evidence import EvidenceError, open_evidence
 from forensix.integrity import ALGORITHMS, MediaReadError, compare_recorded, compare_stored, hash_media
+from forensix.seal import CaseSeals, check_case, logged_media
 
 
 @click.command("verify")
@@ -37,9 +38,11 @@ def command(case: Path, reports: tuple[Path, ...], heads: tuple[str, ...]) -> No
     store = open_case(case)
     try:
         rows, problems = read_log(store.db)
+        seals = check_case(store, rows)
     finally:
         store.close()
     problems += verify_chain(rows)
+    problems += _say_seals(seals)
     for head in heads:
         problems += verify_noted_head(head, rows)
     if reports:
@@ -53,6 +56,24 @@ def command(case: Path, reports: tuple[Path, ...], heads: tuple[str, ...]) -> No
         raise SystemExit(EXIT_FAILED)
     console.info(f"action log intact: {len(rows)} entries, chained from the first to the last;"
                  f" head {rows[-1]['hash'] if rows else '(empty)'}")
+
+
+def _say_seals(seals: CaseSeals) -> list[Problem]:
+    """One line per evidence item: its records intact against their seal, or each change;
+    an item whose scan did not finish is a warning (the case is honest about it)."""
+    for check in seals.checks:
+        for note in check.notes:
+            console.warning(note)
+        if check.intact:
+            console.info(f"{check.exhibit}: records intact: {check.summary()} as sealed by log entry {check.seq}"
+                         f" (seal {check.sealed})")
+    for note in seals.unsealed.values():
+        console.warning(note)
+    problems = seals.all_problems
+    for check in seals.checks:
+        if check.more:
+            problems.append(Problem(check.exhibit, f"and {check.more:,} more changes to its records"))
+    return problems
 
 
 def _check_logged_files(case: Path, rows: list[dict[str, Any]]) -> list[Problem]:
@@ -89,7 +110,7 @@ def _say(result: tuple[list[Problem], str]) -> list[Problem]:
               help="Where an evidence item is now, if not where the scan read it: the path (the item whose"
                    " file name matches, or the only one), or EXHIBIT=PATH. Repeatable.")
 def verify_evidence_command(case: Path, moved: tuple[str, ...]) -> None:
-    """Re-hash every evidence item of CASE and compare with the hashes recorded at the scan."""
+    """Re-hash every evidence item of CASE and compare with the hashes sealed in its log at the scan."""
     store = open_case_to_log(case)
     failed = False
     try:
@@ -99,8 +120,14 @@ def verify_evidence_command(case: Path, moved: tuple[str, ...]) -> None:
         where = _evidence_now(items, moved)
         if store.read_only:
             console.warning(f"{case}: the case folder is read-only; these results are not logged in the case")
+        rows, damage = read_log(store.db)
+        if damage or verify_chain(rows):
+            console.error(f"{case}: the action log is damaged (`forensix verify` names how); the hashes it holds"
+                          " cannot be relied on")
+            failed = True
+        sealed = logged_media(rows, items)
         for ev in items:
-            failed |= _verify_one(store, ev, where.get(ev["id"], ev["path"]))
+            failed |= _verify_one(store, ev, where.get(ev["id"]), sealed.get(ev["id"]))
     finally:
         store.close()
     if failed:
@@ -128,10 +155,26 @@ def _evidence_now(items: list[Any], moved: tuple[str, ...]) -> dict[int, str]:
     return where
 
 
-def _verify_one(store: CaseStore, ev: Any, path: str) -> bool:
-    """Hash one item where it is now; returns whether the check failed."""
-    recorded = {a: ev[a] for a in ALGORITHMS}
+def _verify_one(store: CaseStore, ev: Any, moved: str | None, logged: tuple[int, dict[str, Any], str] | None) -> bool:
+    """Hash one item where it is now and compare with the hashes its log holds (the seal
+    of its scan, else the media hash the scan logged); returns whether the check failed."""
+    label = ev["exhibit"] or ev["label"]
     failed = False
+    if logged is None:
+        recorded = {a: ev[a] for a in (*ALGORITHMS, "stored_md5", "stored_sha1")}
+        recorded["path"], basis = ev["path"], "the case's evidence record (no log entry holds its hashes)"
+        if any(ev[a] for a in ALGORITHMS):
+            console.warning(f"{label}: no log entry holds the media hash the case records; comparing with the case's"
+                            " evidence record, which nothing seals")
+    else:
+        seq, recorded, how = logged
+        basis = f"log entry {seq} ({how})"
+        changed = [k for k in ("path", *ALGORITHMS) if recorded.get(k) and str(ev[k]) != str(recorded[k])]
+        if changed:
+            console.error(f"{label}: the case's evidence record was changed after the scan: "
+                          + "; ".join(f"{k} {ev[k] or 'empty'}, {basis} holds {recorded[k]}" for k in changed))
+            failed = True
+    path = moved or str(recorded.get("path") or ev["path"])
     try:
         source = open_evidence(path)
         try:
@@ -143,21 +186,20 @@ def _verify_one(store: CaseStore, ev: Any, path: str) -> bool:
         computed = {}
     else:
         differs = compare_recorded(recorded, computed)
-        if not any(recorded.values()):
+        if not any(recorded.get(a) for a in ALGORITHMS):
             result, detail = "not recorded", "the scan recorded no media hash to compare with"
         elif differs:
-            result, detail = "mismatch", f"{', '.join(differs)} differ from the scan's"
+            result, detail = "mismatch", f"{', '.join(differs)} differ from those of {basis}"
         else:
-            result, detail = "match", "same as recorded at the scan"
-        stored = compare_stored({"md5": ev["stored_md5"], "sha1": ev["stored_sha1"]}, computed)
+            result, detail = "match", f"same as {basis}"
+        stored = compare_stored({"md5": recorded.get("stored_md5"), "sha1": recorded.get("stored_sha1")}, computed)
         detail += f"; container's stored hash: {stored}"
-        failed = stored == "mismatch"
+        failed |= stored == "mismatch"
     failed |= result in ("mismatch", "unreadable")
-    moved = {"read_at": path} if path != ev["path"] else {}
+    read_at = {"read_at": path} if path != ev["path"] else {}
     if not store.read_only:
-        store.log_action("evidence verified", path=ev["path"], result=result, detail=detail, **moved, **computed)
+        store.log_action("evidence verified", path=ev["path"], result=result, detail=detail, **read_at, **computed)
     say = {"match": console.info, "not recorded": console.warning}.get(result, console.error)
-    where = f" (read at {path})" if moved else ""
-    say(f"{ev['exhibit'] or ev['label']}: {result}: {detail}{where}"
-        + (f" (SHA-256 {computed['sha256']})" if computed else ""))
+    where = f" (read at {path})" if read_at else ""
+    say(f"{label}: {result}: {detail}{where}" + (f" (SHA-256 {computed['sha256']})" if computed else ""))
     return failed

@@ -51,12 +51,14 @@ def generate_report(store: CaseStore, output: Path, options: ReportOptions = Rep
     report_id = str(uuid.uuid4())
     last = builder.actions[-1] if builder.actions else None
     log_head = f"{last['seq']}:{last['hash']}" if last else ""
+    seals = builder.seals()
     alert_index, alert_groups = builder.alerts()
     hashsets = builder.hashsets_used()
     context: dict[str, Any] = {
         "report_id": report_id, "sidecar_name": output.name + ".sha256", "generated_at": utc_now(), "tool_version": __version__,
         "host": platform.node(), "log_head": log_head, "options": options, "logged": not store.read_only,
-        "cover": builder.cover(), "volume_tree": builder.volume_tree(), "scan_status": builder.scan_status(), "summary": builder.summary(),
+        "cover": builder.cover(), "volume_tree": builder.volume_tree(), "scan_status": builder.scan_status(),
+        "seals": seals, "summary": builder.summary(),
         "alert_index": alert_index, "alert_groups": alert_groups, "quiet_matches": builder.quiet_matches(),
         "alert_time_fields": [(f, label) for f, label in TIME_FIELDS if any(f in c["time_by_field"] for c in alert_index)],
         "near_matches": near_matches(builder), "seen_in": seen_in(builder),
@@ -74,7 +76,8 @@ def generate_report(store: CaseStore, output: Path, options: ReportOptions = Rep
     sidecar = write_sidecar(output, sha256)
     if not store.read_only:
         store.log_action(REPORT_ACTION, path=case_relative(store.case_dir, output), sha256=sha256,
-                         report_id=report_id, log_head=log_head, all_files=options.all_files,
+                         report_id=report_id, log_head=log_head,
+                         seals={str(i["scan"]): i["carried"] for i in seals["items"].values()}, all_files=options.all_files,
                          show_thumbnails=options.show_thumbnails, device_timezone=options.device_timezone)
     return ReportResult(output, sha256, report_id, sidecar)
 

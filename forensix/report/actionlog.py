@@ -56,6 +56,10 @@ _DESCRIBE: dict[str, Callable[[dict[str, Any]], str]] = {
                                  f" {d.get('size') or 0:,} bytes, {plural(len(d.get('segments') or []), 'segment')}"),
     "evidence hashed (start)": _hashes,
     "evidence hashed (end)": _hashes,
+    "evidence scan completed": lambda d: (f"exhibit {d.get('label')}: {plural(d.get('files'), 'file')},"
+                                          f" {d.get('bytes') or 0:,} bytes"
+                                          + (f"; records sealed, SHA-256 {d['seal'].get('sha256')}"
+                                             if isinstance(d.get("seal"), dict) else "")),
     "scan finished": _files,
     "scan ended early": lambda d: f"{d.get('reason')}; so far {_files(d)}",
     "exhibit details recorded": lambda d: f"{d.get('path')}: {_values(d)}",

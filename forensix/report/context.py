@@ -21,6 +21,8 @@ from forensix.report import alerts, leads
 from forensix.report.actionlog import describe
 from forensix.report.leads import json_or_empty as _json
 from forensix.report.times import TimeFormatter
+from forensix.scanstate import COMPLETE, exhibit_states, nothing_scanned
+from forensix.seal import check_case
 
 APPENDIX_CHUNK = 1000
 """Rows per folder table: a directory of 100,000 files is a run of tables, each one laid out quickly."""
@@ -47,6 +49,7 @@ class ContextBuilder:
         self.labels = {r["id"]: (r["exhibit"] or r["label"]) for r in store.evidence()}
         self.times = TimeFormatter(options.device_timezone)
         self.hashsets = {r["name"]: dict(r) for r in self.db.execute("SELECT * FROM hashsets ORDER BY name")}
+        self._seals: dict[str, Any] | None = None
 
     # -- provenance of one file ----------------------------------------------
     def copy(self, row: sqlite3.Row) -> dict[str, Any]:
@@ -73,16 +76,29 @@ class ContextBuilder:
 
     def scan_status(self) -> dict[str, Any]:
         """Per exhibit, whether its scan completed: ``state`` is ``complete``,
-        ``incomplete`` (with ``files_done`` of ``files_total``) or ``not scanned``.
+        ``incomplete`` (``files_done`` of ``files_total``: recorded, plus listed and
+        still waiting) or ``not scanned``. The cover's status line and the
+        INCOMPLETE banner are drawn from this."""
+        states = exhibit_states(self.store)
+        exhibits = [{**s.as_dict(), "words": s.words()} for s in states]
+        return {"exhibits": exhibits, "scanned": not nothing_scanned(states),
+                "complete": bool(states) and all(s.state == COMPLETE for s in states)}
 
-        The cover's status line and the INCOMPLETE banner are drawn from this.
-        Until the scan engine records completion per evidence item, an exhibit in
-        the case counts as complete; a case with no exhibit says nothing was scanned.
-        """
-        exhibits = [{"exhibit": label, "state": "complete", "files_done": None, "files_total": None}
-                    for label in self.labels.values()]
-        return {"exhibits": exhibits, "scanned": bool(exhibits),
-                "complete": bool(exhibits) and all(e["state"] == "complete" for e in exhibits)}
+    def seals(self) -> dict[str, Any]:
+        """Each exhibit's records against the seal of its scan (checked once per report):
+        ``items`` by evidence id, and what contradicts the log (``problems``)."""
+        if self._seals is None:
+            result = check_case(self.store, self.actions)
+            items = {}
+            for check in result.checks:
+                items[check.evidence_id] = {
+                    "exhibit": check.exhibit, "scan": check.scan_id, "seq": check.seq, "sealed": check.sealed,
+                    "now": check.now,
+                    "carried": check.carried, "intact": check.intact, "summary": check.summary(),
+                    "problems": [str(p) for p in check.problems], "more": check.more, "notes": check.notes}
+            self._seals = {"items": items, "problems": [str(p) for p in result.problems],
+                           "unsealed": result.unsealed}
+        return self._seals
 
     def volume_tree(self) -> dict[str, list[dict[str, Any]]]:
         """Per exhibit, every volume its scan found in disk order, indented by how many layers
@@ -168,6 +184,7 @@ class ContextBuilder:
             else:
                 start_end = "match" if start == end else "mismatch"
             out.append({"exhibit": ev["exhibit"] or ev["label"], "path": ev["path"], "format": ev["format"],
+                        "seal": self.seals()["items"].get(ev["id"]), "unsealed": self.seals()["unsealed"].get(ev["id"]),
                         "start": start, "end": end, "stored": stored,
                         "stored_status": compare_stored(stored, start) if any(stored.values()) else "none stored",
                         "start_end": start_end, "verifications": verified.get(ev["path"], [])})

@@ -4,6 +4,7 @@ result until it completes, one writer at a time, and a full disk is one clear li
 from __future__ import annotations
 
 import json
+import re
 import signal
 import sqlite3
 import subprocess
@@ -168,3 +169,23 @@ def test_a_full_disk_is_one_clear_line_and_leaves_a_consistent_case(evidence, tm
         assert verify.exit_code == 0, verify.output
     finally:
         subprocess.run(["umount", "-l", str(mount)])
+
+
+def test_a_report_of_a_killed_scan_says_incomplete_on_its_first_page(evidence, tmp_path):
+    """A scan killed half way stays 'running' in the case: the report and verify must say it did not finish."""
+    from helpers import report_sections
+
+    plugins = plugin(tmp_path / "plugins", "slow", "time.sleep(0.05)")
+    case = tmp_path / "case"
+    proc = forensix(*scan_args(evidence, case, "--plugins-dir", plugins, "--workers", 2, "--exhibit", "JS/1"))
+    wait_for(case, FILES // 3, proc)
+    proc.kill()
+    proc.communicate()
+    done = recorded(case)
+    assert 0 < done < FILES
+    run_cli("report", case)
+    cover = " ".join(re.sub(r"<[^>]+>", " ", report_sections((case / "REPORT.html").read_text())["cover"]).split())
+    assert f"INCOMPLETE: the scan of JS/1 did not finish; these figures cover {done:,} of {FILES:,} files." in cover
+    assert f"JS/1: INCOMPLETE : {done:,} of {FILES:,} files" in cover
+    out = run_cli("verify", case).output
+    assert f"INCOMPLETE: the scan of JS/1 did not finish; the case holds {done:,} of {FILES:,} files" in out

@@ -49,6 +49,25 @@ def test_exercise_5_verify_detects_a_tampered_report(demo_dir, tmp_path):
     assert result.exit_code == expected["tampered_exit_status"], result.output
 
 
+def test_exercise_5_verify_names_an_alert_deleted_from_a_copy_of_the_case(demo_dir, tmp_path):
+    import shutil
+    import sqlite3
+
+    expected = key("05")
+    copy = tmp_path / "case-copy"
+    shutil.copytree(demo_dir / "case", copy)
+    db = sqlite3.connect(copy / "case.sqlite")  # the exercise's command
+    db.execute("DELETE FROM finding_rows WHERE rowid = (SELECT MIN(rowid) FROM finding_rows WHERE kind = 'hash_alert')")
+    db.commit()
+    db.close()
+    result = run_cli("verify", copy, expect=None)
+    assert result.exit_code == expected["altered_record_exit_status"]
+    assert expected["altered_record_names"] in result.output and "file /" in result.output
+    run_cli("report", copy)
+    cover = report_sections((copy / "REPORT.html").read_text(encoding="utf-8"))["cover"]
+    assert expected["altered_report_cover"] in cover
+
+
 def test_running_the_quick_start_again_replaces_the_earlier_demo(tmp_path):
     folder = tmp_path / "demo"
     run_cli("demo", folder, "--files", "5", "--build-only")

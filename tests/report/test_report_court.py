@@ -145,9 +145,11 @@ def test_an_unfinished_scan_is_shown_on_the_cover_and_the_summary(tmp_path: Path
     assert banner in _text(sections["cover"]) and banner in _text(sections["summary"])
 
 
-def test_a_case_with_nothing_scanned_says_so(tmp_path: Path) -> None:
+def test_a_case_with_nothing_scanned_is_refused_unless_asked_and_then_says_so(tmp_path: Path) -> None:
     case = tmp_path / "case"
     run_cli("case", "init", case, "--case-number", "1", "--examiner", "e", "--agency", "a")
-    run_cli("report", case)
+    assert "nothing has been scanned" in run_cli("report", case, expect=2).output
+    assert not (case / "REPORT.html").exists()
+    run_cli("report", case, "--allow-empty")
     cover = _text(report_sections((case / "REPORT.html").read_text())["cover"])
     assert "NOTHING SCANNED" in cover and "nothing scanned" in cover
