@@ -74,6 +74,7 @@ CREATE INDEX IF NOT EXISTS pending_order ON pending(scan_id, taken, priority, so
 CREATE TABLE IF NOT EXISTS hashsets(
     name TEXT PRIMARY KEY, kind TEXT, format TEXT, source_path TEXT, source_sha256 TEXT,
     entries INTEGER, imported_at TEXT);
+CREATE TABLE IF NOT EXISTS seen_in(file_id INTEGER PRIMARY KEY, entries TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS actions(
     seq INTEGER PRIMARY KEY, at TEXT NOT NULL, examiner TEXT, host TEXT, tool_version TEXT,
     action TEXT NOT NULL, details TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
@@ -396,10 +397,17 @@ class CaseStore:
 
     def export_records(self) -> Iterator[dict[str, Any]]:
         """The public export records, in a stable order (evidence, volume, path): a shadow copy and
-        its live volume share an offset, so the volume key is part of the order."""
-        cur = self.db.execute("SELECT record FROM files ORDER BY evidence_id, volume_offset, volume_key, path, inode")
-        for (text,) in cur:
-            yield json.loads(text)
+        its live volume share an offset, so the volume key is part of the order. A record seen in
+        another case gains ``seen_in``, kept beside the sealed records (:mod:`forensix.lab.seenin`)."""
+        seen = self.db.execute("SELECT 1 FROM sqlite_master WHERE name='seen_in'").fetchone() is not None
+        cur = self.db.execute("SELECT record, " + ("(SELECT entries FROM seen_in WHERE file_id=files.id)" if seen
+                                                   else "NULL") +
+                              " FROM files ORDER BY evidence_id, volume_offset, volume_key, path, inode")
+        for text, entries in cur:
+            record = json.loads(text)
+            if entries is not None:
+                record["seen_in"] = json.loads(entries)
+            yield record
 
     def count(self, sql: str, *params: Any) -> int:
         return int(self.db.execute(sql, params).fetchone()[0])

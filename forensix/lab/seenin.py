@@ -7,13 +7,18 @@ never matches), ``exif.serial`` and, from ``identifiers``, e-mail addresses and
 public IP addresses. A record holding a value another case holds gains
 ``seen_in``: one entry per value and other exhibit, ``{kind, value,
 case_number, exhibit, path, copies, date}`` (``path`` the first file there,
-``copies`` how many, ``date`` when that exhibit was scanned); the report lays
-them out (:mod:`forensix.report.seenin`) from the findings written beside them.
-Running it again (``forensix repo add CASE``) brings a case up to date with
-what later cases saw.
+``copies`` how many, ``date`` when that exhibit was scanned), which the export
+adds to the record and the report lays out (:mod:`forensix.report.seenin`).
+
+``seen_in`` is not what the scan found but what the repository said later: it is
+kept in a table of its own (``seen_in``), beside the records the scan sealed
+(:mod:`forensix.seal`), which it never changes; the log entry of each comparison
+holds the SHA-256 of what it wrote. Running it again (``forensix repo add CASE``)
+brings a case up to date with what later cases saw.
 """
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import json
 from collections import defaultdict
@@ -23,7 +28,6 @@ from typing import Any
 from forensix.casestore import CaseStore, to_json
 from forensix.lab.repository import ReadOnly, Repository, Seen, Sighting
 
-PLUGIN = "repository"
 KIND_ORDER = ("sha256", "pdq", "camera_serial", "email", "ip")
 EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 PDQ_MIN_QUALITY = 50
@@ -82,10 +86,11 @@ def compare(store: CaseStore, repo: Repository, add: bool = True) -> Outcome:
             pass
     values = {key for f in files.values() for key in f.keys}
     seen = repo.seen_elsewhere(number, values)
-    touched = _write(store, files, seen)
+    touched, digest = _write(store, files, seen)
     others = tuple(sorted({s.case_number for hits in seen.values() for s in hits}))
     store.log_action("repository compared", repository=repo.where, case_number=number, added=added,
-                     values=len(values), files_seen_in_other_cases=touched, other_cases=list(others))
+                     values=len(values), files_seen_in_other_cases=touched, other_cases=list(others),
+                     seen_in_sha256=digest)
     return Outcome(added, len(values), touched, others)
 
 
@@ -150,30 +155,22 @@ def _sightings(files: dict[int, _File], exhibits: dict[int, tuple[str, str | Non
             for (exhibit, kind, value), path in first.items()]
 
 
-def _write(store: CaseStore, files: dict[int, _File], seen: dict[tuple[str, str], list[Seen]]) -> int:
-    """Each record's ``seen_in`` (replacing an earlier comparison's) and its findings; returns how
-    many files were seen in other cases. One transaction: a report never sees half of it."""
-    db = store.db
-    entries: dict[int, list[dict[str, Any]]] = {}
-    for file_id, f in files.items():
+def _write(store: CaseStore, files: dict[int, _File], seen: dict[tuple[str, str], list[Seen]]) -> tuple[int, str]:
+    """Each file's ``seen_in``, replacing an earlier comparison's, in one transaction (a report never
+    sees half of it); returns how many files were seen in other cases, and the SHA-256 of what was
+    written (in the log entry: the table is kept beside the sealed records, not under their seal)."""
+    digest = hashlib.sha256()
+    rows = []
+    for file_id, f in sorted(files.items()):
         hits = [{"kind": kind, "value": value, "case_number": s.case_number, "exhibit": s.exhibit,
                  "path": s.path, "copies": s.copies, "date": (s.scanned_at or "")[:10] or None}
                 for kind, value in sorted(f.keys, key=lambda k: (KIND_ORDER.index(k[0]), k[1]))
                 for s in seen.get((kind, value), ())]
         if hits:
-            entries[file_id] = hits
-    earlier = [r[0] for r in db.execute("SELECT id FROM files WHERE json_extract(record, '$.seen_in') IS NOT NULL")]
+            text = to_json(hits)
+            digest.update(f"{file_id}\t{text}\n".encode())
+            rows.append((file_id, text))
     with store.transaction():
-        db.execute(f"DELETE FROM finding_rows WHERE plugin='{PLUGIN}'"
-                   " AND scan_id IN (SELECT current_scan_id FROM evidence)")
-        for file_id in dict.fromkeys([*earlier, *entries]):
-            text, scan_id = db.execute("SELECT record, scan_id FROM file_rows WHERE id=?", (file_id,)).fetchone()
-            record = json.loads(text)
-            record.pop("seen_in", None)
-            if file_id in entries:
-                record["seen_in"] = entries[file_id]
-            db.execute("UPDATE file_rows SET record=? WHERE id=?", (to_json(record), file_id))
-            db.executemany("INSERT INTO finding_rows(file_id, scan_id, plugin, kind, value, detail) VALUES(?,?,?,?,?,?)",
-                           [(file_id, scan_id, PLUGIN, "seen_in", f"{e['kind']}:{e['value']}",
-                             json.dumps(e, ensure_ascii=False)) for e in entries.get(file_id, ())])
-    return len(entries)
+        store.db.execute("DELETE FROM seen_in")
+        store.db.executemany("INSERT INTO seen_in(file_id, entries) VALUES(?,?)", rows)
+    return len(rows), digest.hexdigest()

@@ -1,7 +1,7 @@
 """The report's "seen in other cases": what the lab's central repository knew of this case's files
 and identifiers when the case was last compared with it (``forensix repo add``, ``scan --repo``).
 
-Read from the findings the comparison wrote into the case (:mod:`forensix.lab.seenin`),
+Read from what the comparison wrote into the case (:mod:`forensix.lab.seenin`),
 so the report is reproduced from the case alone. One item per value (a file's
 SHA-256, a picture's PDQ hash, a camera serial, an e-mail or public IP address):
 where this case holds it, and each other case and exhibit that does. Known
@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from forensix.lab.seenin import KIND_ORDER, PLUGIN
+from forensix.lab.seenin import KIND_ORDER
 
 KIND_WORDS = dict(zip(KIND_ORDER, ("file (SHA-256)", "picture (PDQ hash)", "camera serial", "e-mail address",
                                    "public IP address")))
@@ -33,19 +33,18 @@ def seen_in(builder: Any) -> dict[str, Any]:
         except ValueError:
             compared = {"at": comparisons[-1]["at"]}
     rows = builder.db.execute(
-        "SELECT f.detail, files.id, files.evidence_id, files.path, files.alert, files.deleted FROM findings f"
-        " JOIN files ON files.id = f.file_id WHERE f.plugin = ? AND f.kind = 'seen_in'"
-        " ORDER BY files.evidence_id, files.path, files.id", (PLUGIN,))
+        "SELECT s.entries, files.id, files.evidence_id, files.path, files.alert, files.deleted FROM seen_in s"
+        " JOIN files ON files.id = s.file_id ORDER BY files.evidence_id, files.path, files.id") if compared else ()
     items: dict[tuple[str, str], dict[str, Any]] = {}
-    for detail, file_id, evidence_id, path, alert, deleted in rows:
-        hit = json.loads(detail or "{}")
-        key = (hit.get("kind", ""), hit.get("value", ""))
-        item = items.setdefault(key, {"kind": KIND_WORDS.get(key[0], key[0]), "order": key, "value": key[1],
-                                      "alert": False, "here": {}, "there": {}})
-        item["alert"] |= bool(alert)
-        item["here"].setdefault(file_id, {"exhibit": builder.labels.get(evidence_id, "?"), "path": path,
-                                          "alert": bool(alert), "deleted": bool(deleted)})
-        item["there"].setdefault((hit.get("case_number"), hit.get("exhibit")), hit)
+    for entries, file_id, evidence_id, path, alert, deleted in rows:
+        for hit in json.loads(entries or "[]"):
+            key = (hit.get("kind", ""), hit.get("value", ""))
+            item = items.setdefault(key, {"kind": KIND_WORDS.get(key[0], key[0]), "order": key, "value": key[1],
+                                          "alert": False, "here": {}, "there": {}})
+            item["alert"] |= bool(alert)
+            item["here"].setdefault(file_id, {"exhibit": builder.labels.get(evidence_id, "?"), "path": path,
+                                              "alert": bool(alert), "deleted": bool(deleted)})
+            item["there"].setdefault((hit.get("case_number"), hit.get("exhibit")), hit)
     out = []
     for item in items.values():
         here = list(item["here"].values())
