@@ -12,7 +12,7 @@ from forensix.budget import ExpansionBudget
 class ScanConfig:
     case_dir: Path
     store: Any
-    """The open :class:`forensix.casestore.CaseStore`."""
+    """The open :class:`forensix.case.store.CaseStore`."""
     hashsets: tuple[str, ...] = ()
     """``--hashset`` values: names of imported sets or paths to set files."""
     options: dict[str, Any] = field(default_factory=dict)

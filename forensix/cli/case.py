@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from forensix.casestore import CaseStore
+from forensix.case.store import CaseStore
 from forensix.cli.caseopen import open_case
 from forensix.cli.console import CommandGroup, UserError, console
 from forensix.wording import plural

@@ -9,14 +9,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from forensix.caselock import CaseBusy, acquire
-from forensix.casestore import DB_NAME, CaseError, CaseStore
+from forensix.case.lock import CaseBusy, acquire
+from forensix.case.store import DB_NAME, CaseError, CaseStore
 from forensix.cli.console import UserError
 
 
 def open_case(case: Path, *, write: bool = False, create: bool = False) -> CaseStore:
     """The case at ``case``; a missing or unreadable case is a user error (exit 2). Opened to
-    write, the case folder is held (:mod:`forensix.caselock`) until the store is closed: a
+    write, the case folder is held (:mod:`forensix.case.lock`) until the store is closed: a
     report made during a scan would describe half a scan, and two writers fork the log."""
     release = None
     if write and (create or Path(case).is_dir()):

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from forensix.casestore import CaseStore
+from forensix.case.store import CaseStore
 from forensix.cli.console import UserError, console
 
 
@@ -61,7 +61,7 @@ class LabScan:
         scan, and before its folder is made."""
         if not self.repo:
             return
-        from forensix.casestore import CaseError
+        from forensix.case.store import CaseError
         from forensix.lab.seenin import NoCaseNumber, case_number
 
         try:

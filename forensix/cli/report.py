@@ -6,10 +6,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
+from forensix.case.scanstate import exhibit_states, nothing_scanned
 from forensix.cli.caseopen import open_case_to_log
 from forensix.cli.console import UserError, console
 from forensix.report import ReportOptions, generate_report
-from forensix.scanstate import exhibit_states, nothing_scanned
 
 
 @click.command("report")

@@ -10,22 +10,22 @@ from pathlib import Path
 import click
 
 from forensix import __version__
-from forensix.caselock import CaseBusy, case_lock
-from forensix.casestore import SCAN_COMPLETE, CaseError, CaseStore
+from forensix.budget import SharedExpansionBudget
+from forensix.case.integrity import MediaReadError, hash_media, record_media_hashes
+from forensix.case.lock import CaseBusy, case_lock
+from forensix.case.seal import SEAL_ACTION, drop_superseded_lists, seal_scan
+from forensix.case.store import SCAN_COMPLETE, CaseError, CaseStore
 from forensix.cli.console import UserError, console
 from forensix.cli.labscan import LabScan
 from forensix.cli.options import parse_options, plugin_options
 from forensix.cli.scanprogress import ScanDisplay
-from forensix.budget import SharedExpansionBudget
 from forensix.engine.coordinator import Coordinator, ScanStats, engine_context
 from forensix.engine.executor import ExecutorError
 from forensix.engine.setup import PluginSpec, ScanSetup, configure
 from forensix.engine.units import EvidenceRef
 from forensix.evidence import EvidenceError, EvidenceSource, not_a_disk_image, open_evidence
-from forensix.integrity import MediaReadError, hash_media, record_media_hashes
 from forensix.pluginhost import NO_AUTOLOAD_ENV, PluginHost
 from forensix.scanconfig import ScanConfig
-from forensix.seal import SEAL_ACTION, drop_superseded_lists, seal_scan
 from forensix.versions import library_versions
 from forensix.volumes import recognised
 from forensix.volumes.secrets import Secrets

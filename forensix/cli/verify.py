@@ -7,10 +7,7 @@ from typing import Any
 
 import click
 
-from forensix.casestore import CaseStore
-from forensix.cli.caseopen import open_case, open_case_to_log
-from forensix.cli.console import EXIT_FAILED, UserError, console
-from forensix.custody import (
+from forensix.case.custody import (
     EXPORT_ACTION,
     REPORT_ACTION,
     Problem,
@@ -22,9 +19,12 @@ from forensix.custody import (
     verify_noted_head,
     verify_report,
 )
+from forensix.case.integrity import ALGORITHMS, MediaReadError, compare_recorded, compare_stored, hash_media
+from forensix.case.seal import CaseSeals, check_case, logged_media
+from forensix.case.store import CaseStore
+from forensix.cli.caseopen import open_case, open_case_to_log
+from forensix.cli.console import EXIT_FAILED, UserError, console
 from forensix.evidence import EvidenceError, open_evidence
-from forensix.integrity import ALGORITHMS, MediaReadError, compare_recorded, compare_stored, hash_media
-from forensix.seal import CaseSeals, check_case, logged_media
 
 
 @click.command("verify")

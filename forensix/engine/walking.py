@@ -97,8 +97,8 @@ def media_hash_main(conn: Any, path: str) -> None:
 def hash_media_to(conn: Any, path: str) -> None:
     """The acquisition hash of the whole media, beside the file walk; progress now and then:
     ``("media progress", bytes)``, then ``("media hash", digests, stored)`` or ``("media hash failed", why)``."""
+    from forensix.case.integrity import MediaReadError, hash_media
     from forensix.evidence import EvidenceError, open_evidence
-    from forensix.integrity import MediaReadError, hash_media
 
     done = [0, 0]
     try:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import IO, Any, Mapping
 
-from forensix.casestore import CaseStore
+from forensix.case.store import CaseStore
 from forensix.exports import ExportOptions
 
 NAME = "bodyfile"

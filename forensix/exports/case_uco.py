@@ -32,7 +32,7 @@ import uuid
 from pathlib import PurePosixPath
 from typing import IO, Any, Iterable, Iterator, Mapping
 
-from forensix.casestore import CaseStore
+from forensix.case.store import CaseStore
 from forensix.exports import ExportOptions
 from forensix.exports.times import DeviceZone
 

@@ -13,7 +13,7 @@ import json
 import re
 from typing import IO, Any, Mapping
 
-from forensix.casestore import CaseStore
+from forensix.case.store import CaseStore
 from forensix.exports import ExportOptions
 
 NAME = "csv"

@@ -20,7 +20,7 @@ from typing import IO, Any, Mapping
 from xml.sax.saxutils import XMLGenerator
 
 from forensix import __version__
-from forensix.casestore import CaseStore
+from forensix.case.store import CaseStore
 from forensix.exports import ExportOptions
 from forensix.exports.times import DeviceZone
 from forensix.versions import library_versions

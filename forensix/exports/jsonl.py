@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from typing import IO
 
-from forensix.casestore import CaseStore
+from forensix.case.store import CaseStore
 from forensix.exports import ExportOptions
 
 NAME = "jsonl"

@@ -21,7 +21,7 @@ import json
 import sqlite3
 from typing import IO, Any, Mapping
 
-from forensix.casestore import CaseStore
+from forensix.case.store import CaseStore
 from forensix.exports import ExportOptions
 from forensix.hashsets.schemes import DEFAULT_SCHEME, get_scheme
 

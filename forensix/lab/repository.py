@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Any, Iterable
 
-from forensix.casestore import utc_now
+from forensix.case.store import utc_now
 from forensix.lab.urls import describe, is_sqlite, redact, sqlite_path
 
 SCHEMA_VERSION = "1"

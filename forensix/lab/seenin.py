@@ -12,7 +12,7 @@ adds to the record and the report lays out (:mod:`forensix.report.seenin`).
 
 ``seen_in`` is not what the scan found but what the repository said later: it is
 kept in a table of its own (``seen_in``), beside the records the scan sealed
-(:mod:`forensix.seal`), which it never changes; the log entry of each comparison
+(:mod:`forensix.case.seal`), which it never changes; the log entry of each comparison
 holds the SHA-256 of what it wrote. Running it again (``forensix repo add CASE``)
 brings a case up to date with what later cases saw.
 """
@@ -25,7 +25,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from forensix.casestore import CaseStore, to_json
+from forensix.case.store import CaseStore, to_json
 from forensix.lab.repository import ReadOnly, Repository, Seen, Sighting
 
 KIND_ORDER = ("sha256", "pdq", "camera_serial", "email", "ip")

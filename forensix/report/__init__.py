@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from forensix import __version__
-from forensix.casestore import CaseStore, utc_now
-from forensix.custody import REPORT_ACTION, case_relative, write_sidecar
+from forensix.case.custody import REPORT_ACTION, case_relative, write_sidecar
+from forensix.case.store import CaseStore, utc_now
 from forensix.pluginhost import PluginHost, get_plugin_host
 from forensix.report.alerts import scheme_descriptions
 from forensix.report.context import APPENDIX_CHUNK, ContextBuilder, ReportOptions
@@ -19,8 +19,8 @@ from forensix.report.extensions import apply_column_filters, plugin_filters, plu
 from forensix.report.nearmatches import near_matches
 from forensix.report.render import environment, render_to_file
 from forensix.report.seenin import seen_in
-from forensix.report.times import TIME_FIELDS
 from forensix.report.thumbnails import Thumbnailer, evidence_paths
+from forensix.report.times import TIME_FIELDS
 
 __all__ = ["ReportOptions", "ReportResult", "generate_report"]
 

@@ -14,15 +14,15 @@ from dataclasses import dataclass
 from itertools import groupby, islice
 from typing import Any, Iterator
 
-from forensix.casestore import CaseStore
-from forensix.custody import read_log, verify_chain
-from forensix.integrity import ALGORITHMS, compare_stored
+from forensix.case.custody import read_log, verify_chain
+from forensix.case.integrity import ALGORITHMS, compare_stored
+from forensix.case.scanstate import COMPLETE, exhibit_states, nothing_scanned
+from forensix.case.seal import check_case
+from forensix.case.store import CaseStore
 from forensix.report import alerts, leads
 from forensix.report.actionlog import describe
 from forensix.report.leads import json_or_empty as _json
 from forensix.report.times import TimeFormatter
-from forensix.scanstate import COMPLETE, exhibit_states, nothing_scanned
-from forensix.seal import check_case
 
 APPENDIX_CHUNK = 1000
 """Rows per folder table: a directory of 100,000 files is a run of tables, each one laid out quickly."""

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from forensix.casestore import CaseStore
+from forensix.case.store import CaseStore
 from forensix.exports import ExportOptions, formats
 
 

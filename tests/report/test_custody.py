@@ -115,8 +115,8 @@ def test_a_log_from_before_relative_paths_still_finds_the_copys_report(case: Pat
     """Logs written by earlier versions hold absolute paths into the original folder."""
     import shutil
 
-    from forensix.casestore import CaseStore
-    from forensix.custody import REPORT_ACTION, file_sha256
+    from forensix.case.custody import REPORT_ACTION, file_sha256
+    from forensix.case.store import CaseStore
 
     store = CaseStore.open(case)
     report = case / "REPORT.html"
@@ -152,8 +152,8 @@ def test_a_report_interrupted_half_way_leaves_the_earlier_one_intact(case: Path,
 
 def test_a_changed_export_the_log_vouches_for_fails_verify(case: Path) -> None:
     """An export logged (as `forensix export -o` logs it) with its SHA-256 and a path in the case."""
-    from forensix.casestore import CaseStore
-    from forensix.custody import EXPORT_ACTION, case_relative, file_sha256
+    from forensix.case.custody import EXPORT_ACTION, case_relative, file_sha256
+    from forensix.case.store import CaseStore
 
     export = case / "exports" / "files.jsonl"
     export.parent.mkdir()

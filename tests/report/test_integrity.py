@@ -11,9 +11,9 @@ from pathlib import Path
 
 from helpers import run_cli
 
-from forensix.casestore import CaseStore
+from forensix.case.integrity import compare_stored, hash_media
+from forensix.case.store import CaseStore
 from forensix.evidence import open_evidence
-from forensix.integrity import compare_stored, hash_media
 
 
 def test_raw_image_hash_is_the_hash_of_its_bytes(corpus: Path) -> None:

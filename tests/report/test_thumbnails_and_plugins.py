@@ -10,7 +10,7 @@ from pathlib import Path
 from helpers import report_sections, run_cli
 from markupsafe import Markup
 
-from forensix.casestore import CaseStore
+from forensix.case.store import CaseStore
 from forensix.hookspecs import hookimpl
 from forensix.pluginhost import PluginHost
 from forensix.report import generate_report

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from forensix.casestore import SCHEMA_VERSION, CaseStore
+from forensix.case.store import SCHEMA_VERSION, CaseStore
 
 V2_TABLES = """
 CREATE TABLE case_info(key TEXT PRIMARY KEY, value TEXT);

@@ -66,7 +66,7 @@ def test_a_password_typed_at_the_prompt_is_not_echoed(luks, tmp_path):
 
 
 def _actions(case: Path) -> list:
-    from forensix.casestore import CaseStore
+    from forensix.case.store import CaseStore
 
     store = CaseStore.open(case, read_only=True)
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from forensix.casestore import SCAN_COMPLETE, CaseStore
+from forensix.case.store import SCAN_COMPLETE, CaseStore
 
 COMPLETE = "complete"
 INCOMPLETE = "incomplete"

@@ -40,9 +40,9 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
 
 from forensix.atomicfile import atomic_writer
-from forensix.casestore import SCAN_COMPLETE, CaseStore
-from forensix.custody import SEAL_ACTION, Problem, case_relative, file_sha256, resolve_logged
-from forensix.scanstate import COMPLETE, exhibit_states
+from forensix.case.custody import SEAL_ACTION, Problem, case_relative, file_sha256, resolve_logged
+from forensix.case.scanstate import COMPLETE, exhibit_states
+from forensix.case.store import SCAN_COMPLETE, CaseStore
 from forensix.wording import plural
 
 SEAL_VERSION = 1

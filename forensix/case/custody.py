@@ -2,7 +2,7 @@
 and exports it vouches for.
 
 Each action's hash covers its fields and the previous action's hash
-(:func:`forensix.casestore.action_hash`), starting from ``GENESIS``. Editing an
+(:func:`forensix.case.store.action_hash`), starting from ``GENESIS``. Editing an
 entry breaks its own hash; deleting one leaves a gap in ``seq`` and breaks the
 next entry's ``prev_hash``; rewriting the whole tail cannot be hidden from a
 report made earlier, which carries the log head it saw (``log_head``).
@@ -22,12 +22,12 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from forensix.atomicfile import atomic_writer
-from forensix.casestore import GENESIS, action_hash
+from forensix.case.store import GENESIS, action_hash
 
 REPORT_ACTION = "report generated"
 EXPORT_ACTION = "export made"
 SEAL_ACTION = "evidence scan completed"
-"""The entry closing a scan of an evidence item; it carries the seal of its records (:mod:`forensix.seal`)."""
+"""The entry closing a scan of an evidence item; it carries the seal of its records (:mod:`forensix.case.seal`)."""
 _LOG_COLUMNS = ("at", "examiner", "host", "tool_version", "action", "details", "prev_hash", "hash")
 _META = re.compile(rb'<meta name="forensix-(report-id|log-head)" content="([0-9a-f:-]+)"')
 _SEAL_META = re.compile(rb'<meta name="forensix-seal" content="([0-9]+):([0-9a-f]{64})"')

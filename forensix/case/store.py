@@ -372,7 +372,7 @@ class CaseStore:
         """Store records made by :func:`stored_record` (in a worker), at the next :meth:`commit`.
 
         The rows are written in bulk at each commit, with ids given here: there is one writer
-        per case (:mod:`forensix.caselock`), and the findings need their file's id.
+        per case (:mod:`forensix.case.lock`), and the findings need their file's id.
         """
         if self._next_file_id is None:
             self._next_file_id = self.db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM file_rows").fetchone()[0]
