@@ -28,7 +28,8 @@ FORMATS = ("jsonl", "csv", "case", "dfxml", "bodyfile", "vics")
 
 def build_case(case: Path, files: int) -> float:
     """A case of ``files`` scan-like records; returns the seconds it took."""
-    from forensix.case.store import CaseStore, stored_record
+    from forensix.case.store import CaseStore
+    from forensix.case.storedrecord import stored_record
     from forensix.records import Digests, FileEntry, FileRecord
 
     started = time.perf_counter()

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from forensix.case.store import SCAN_COMPLETE, CaseStore
+from forensix.case.schema import SCAN_COMPLETE
+from forensix.case.store import CaseStore
 
 COMPLETE = "complete"
 INCOMPLETE = "incomplete"

@@ -42,7 +42,8 @@ from typing import Any, Iterable, Iterator, Mapping
 from forensix.atomicfile import atomic_writer
 from forensix.case.custody import SEAL_ACTION, Problem, case_relative, file_sha256, resolve_logged
 from forensix.case.scanstate import COMPLETE, exhibit_states
-from forensix.case.store import SCAN_COMPLETE, CaseStore
+from forensix.case.schema import SCAN_COMPLETE
+from forensix.case.store import CaseStore
 from forensix.wording import plural
 
 SEAL_VERSION = 1

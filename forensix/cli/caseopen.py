@@ -10,7 +10,8 @@ import os
 from pathlib import Path
 
 from forensix.case.lock import CaseBusy, acquire
-from forensix.case.store import DB_NAME, CaseError, CaseStore
+from forensix.case.schema import DB_NAME, CaseError
+from forensix.case.store import CaseStore
 from forensix.cli.console import UserError
 
 

@@ -61,7 +61,7 @@ class LabScan:
         scan, and before its folder is made."""
         if not self.repo:
             return
-        from forensix.case.store import CaseError
+        from forensix.case.schema import CaseError
         from forensix.lab.seenin import NoCaseNumber, case_number
 
         try:

@@ -13,8 +13,9 @@ from forensix import __version__
 from forensix.budget import SharedExpansionBudget
 from forensix.case.integrity import MediaReadError, hash_media, record_media_hashes
 from forensix.case.lock import CaseBusy, case_lock
+from forensix.case.schema import SCAN_COMPLETE, CaseError
 from forensix.case.seal import SEAL_ACTION, drop_superseded_lists, seal_scan
-from forensix.case.store import SCAN_COMPLETE, CaseError, CaseStore
+from forensix.case.store import CaseStore
 from forensix.cli.console import UserError, console
 from forensix.cli.labscan import LabScan
 from forensix.cli.options import parse_options, plugin_options

@@ -28,7 +28,8 @@ from multiprocessing.connection import Connection, wait
 from types import SimpleNamespace
 from typing import Any, Callable
 
-from forensix.case.store import CaseStore, StoredRecord, stored_record
+from forensix.case.store import CaseStore
+from forensix.case.storedrecord import StoredRecord, stored_record
 from forensix.engine.executor import Executor
 from forensix.engine.setup import ScanSetup
 from forensix.engine.units import EvidenceRef, VolumeRef, WorkUnit, ref_from_json

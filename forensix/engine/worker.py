@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from forensix.case.store import StoredRecord, stored_record
+from forensix.case.storedrecord import StoredRecord, stored_record
 from forensix.engine.pipeline import FilePipeline
 from forensix.engine.setup import ScanSetup, configure
 from forensix.engine.units import EvidenceRef, FileRef, VolumeRef, WorkUnit

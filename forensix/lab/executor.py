@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any, Iterator
 
 from forensix import __version__
-from forensix.case.store import StoredRecord
+from forensix.case.storedrecord import StoredRecord
 from forensix.engine.executor import ExecutorError
 from forensix.engine.setup import ScanSetup
 from forensix.engine.units import WorkUnit

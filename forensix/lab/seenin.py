@@ -25,7 +25,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from forensix.case.store import CaseStore, to_json
+from forensix.case.store import CaseStore
+from forensix.case.storedrecord import to_json
 from forensix.lab.repository import ReadOnly, Repository, Seen, Sighting
 
 KIND_ORDER = ("sha256", "pdq", "camera_serial", "email", "ip")

@@ -2,7 +2,7 @@
 
 A unit of work, the scan's setup and the records a worker makes are plain data
 already (:mod:`forensix.engine.units`, :mod:`forensix.engine.setup`,
-:class:`forensix.case.store.StoredRecord`); here they become JSON and back,
+:class:`forensix.case.storedrecord.StoredRecord`); here they become JSON and back,
 exactly. Pickle never crosses a machine: whoever can write to the broker could
 otherwise run code on every worker and on the examiner's machine.
 """
@@ -12,7 +12,7 @@ import json
 from dataclasses import asdict
 from typing import Any, Callable
 
-from forensix.case.store import StoredRecord
+from forensix.case.storedrecord import StoredRecord
 from forensix.engine.setup import PluginSpec, ScanSetup
 from forensix.engine.units import EvidenceRef, VolumeRef, WorkUnit, ref_from_json, ref_to_json
 

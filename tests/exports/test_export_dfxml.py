@@ -62,7 +62,8 @@ def test_fat_times_have_no_zone_and_their_precision(dfxml):
 
 def test_byte_runs_written_when_the_record_has_them(tmp_path, cli):
     """Records read from disk images will carry ``byte_runs``; hostile names stay well-formed XML."""
-    from forensix.case.store import CaseStore, stored_record
+    from forensix.case.store import CaseStore
+    from forensix.case.storedrecord import stored_record
     from forensix.records import Digests, FileEntry, FileRecord
 
     store = CaseStore.open(tmp_path / "case", create=True)

@@ -67,7 +67,8 @@ def test_unknown_pictures_on_request(corpus_case, cli, corpus_records):
 def test_pdq_and_a_quiet_category_from_a_watch_list(tmp_path, cli):
     """PDQ goes under AlternativeHashes; a category that would be quiet when read
     back (a watch list alerts on category 0) is left out so the alert survives."""
-    from forensix.case.store import CaseStore, stored_record
+    from forensix.case.store import CaseStore
+    from forensix.case.storedrecord import stored_record
     from forensix.records import Digests, FileEntry, FileRecord
 
     store = CaseStore.open(tmp_path / "case", create=True)

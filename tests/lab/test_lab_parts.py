@@ -8,7 +8,7 @@ import pytest
 
 pytest.importorskip("celery")
 
-from forensix.case.store import stored_record  # noqa: E402
+from forensix.case.storedrecord import stored_record  # noqa: E402
 from forensix.engine.units import EvidenceRef, FileRef, VolumeRef, WorkUnit  # noqa: E402
 from forensix.engine.worker import unread_record  # noqa: E402
 from forensix.lab.executor import check_results  # noqa: E402

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 
-from forensix.case.store import SCHEMA_VERSION, CaseStore
+from forensix.case.schema import SCHEMA_VERSION
+from forensix.case.store import CaseStore
 
 V2_TABLES = """
 CREATE TABLE case_info(key TEXT PRIMARY KEY, value TEXT);
