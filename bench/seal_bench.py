@@ -46,7 +46,8 @@ def add_findings(case: Path) -> int:
 
 def seal(case: Path) -> None:
     """What a completed scan does: seal the records and log the seal."""
-    from forensix.case.seal import SEAL_ACTION, seal_scan
+    from forensix.case.custody import SEAL_ACTION
+    from forensix.case.seal import seal_scan
     from forensix.case.store import CaseStore
 
     store = CaseStore.open(case)

@@ -11,10 +11,11 @@ import click
 
 from forensix import __version__
 from forensix.budget import SharedExpansionBudget
+from forensix.case.custody import SEAL_ACTION
 from forensix.case.integrity import MediaReadError, hash_media, record_media_hashes
 from forensix.case.lock import CaseBusy, case_lock
 from forensix.case.schema import SCAN_COMPLETE, CaseError
-from forensix.case.seal import SEAL_ACTION, drop_superseded_lists, seal_scan
+from forensix.case.seal import drop_superseded_lists, seal_scan
 from forensix.case.store import CaseStore
 from forensix.cli.console import UserError, console
 from forensix.cli.labscan import LabScan

@@ -20,7 +20,7 @@ from forensix.case.custody import (
     verify_report,
 )
 from forensix.case.integrity import ALGORITHMS, MediaReadError, compare_recorded, compare_stored, hash_media
-from forensix.case.seal import CaseSeals, check_case, logged_media
+from forensix.case.sealcheck import CaseSeals, check_case, logged_media
 from forensix.case.store import CaseStore
 from forensix.cli.caseopen import open_case, open_case_to_log
 from forensix.cli.console import EXIT_FAILED, UserError, console

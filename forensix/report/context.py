@@ -17,7 +17,7 @@ from typing import Any, Iterator
 from forensix.case.custody import read_log, verify_chain
 from forensix.case.integrity import ALGORITHMS, compare_stored
 from forensix.case.scanstate import COMPLETE, exhibit_states, nothing_scanned
-from forensix.case.seal import check_case
+from forensix.case.sealcheck import check_case
 from forensix.case.store import CaseStore
 from forensix.report import alerts, leads
 from forensix.report.actionlog import describe
