@@ -44,6 +44,9 @@ UNIT_CHARS = 24_000
 """A unit's refs stay well under a socket buffer, so handing one out never blocks."""
 COMMIT_EVERY = 0.5
 """Seconds between commits: what a power cut can cost, at most, besides the files in flight."""
+TOTALS_EVERY = 1.0
+"""Seconds between recounts of the queue for the progress display while the walk streams in
+(each recount reads the whole queue: once per batch of the walk it cost half a second a scan)."""
 TICK = 0.2
 START_FAILURES = 3
 """Workers dying before their first file this many times in a row: the scan cannot go on."""
@@ -128,6 +131,8 @@ class _Item:
     walker_conn: Connection | None = None
     walker_heard: float = 0.0
     walked: bool = False
+    totals_told: float = 0.0
+    """When the progress display was last given the scan's totals (a count over the queue)."""
     media: Any = None
     media_conn: Connection | None = None
     media_result: tuple | None = None
@@ -259,7 +264,8 @@ class Coordinator:
             _, volume, rows = message
             self.store.queue(item.scan_id, ((volume.offset, volume.fs_type, *row, volume.key) for row in rows),
                              skip_recorded=item.resumed)
-            self._report_totals(item)
+            if time.monotonic() - item.totals_told >= TOTALS_EVERY:
+                self._report_totals(item)
         elif kind == "volume":
             self._on_volume(item, *message[1:])
         elif kind == "warning":
@@ -306,6 +312,7 @@ class Coordinator:
         item.walked = True
         self.store.set_scan(item.scan_id, walked=1)
         self.store.walk_done()
+        self._report_totals(item)
 
     # -- workers --------------------------------------------------------------
     def _ensure_workers(self) -> None:
@@ -502,6 +509,7 @@ class Coordinator:
     def _report_totals(self, item: _Item, done_files: int | None = None, done_bytes: int | None = None) -> None:
         recorded = self.store.recorded(item.scan_id) if done_files is None else (done_files, done_bytes)
         queued = self.store.queued(item.scan_id)
+        item.totals_told = time.monotonic()
         self.progress.totals(item.ref.label, recorded[0] + queued[0], recorded[1] + queued[1])
 
     def _warn(self, location: str, message: str) -> None:
