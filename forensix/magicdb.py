@@ -18,6 +18,12 @@ text tests (source code without a ``#!`` line, makefiles) are left to the text
 tests' fixed strings and searches; such files are named by encoding and line
 structure ("ASCII text"), never as something they are not.
 
+Where a few indexed tests could match (a JPEG's, or those of the hundred formats
+a random first byte starts), libmagic runs on a database of just those and the
+tests not indexed (:meth:`MagicIndex.subset`): the others cannot match, so the
+first match, and the answer, is the same. A test that runs ``indirect`` hands
+part of the head back to the whole database, which then names it.
+
 A database whose layout this module does not know (another libmagic version)
 gives no index, and every file gets the full libmagic run, as before.
 """
@@ -40,7 +46,7 @@ BINTEST, TEXTTEST = 0x20, 0x40
 _NUMERIC = {1: ("B", 1), 2: ("<H", 2), 4: ("<I", 4), 24: ("<Q", 8), 7: (">H", 2), 8: (">I", 4), 26: (">Q", 8),
             10: ("<H", 2), 11: ("<I", 4), 25: ("<Q", 8)}
 STRING, PSTRING, REGEX, BESTRING16, LESTRING16, SEARCH = 5, 13, 17, 18, 19, 20
-NAME, CLEAR, DER, GUID = 45, 47, 48, 49
+INDIRECT, NAME, USE, CLEAR, DER, GUID = 41, 45, 46, 47, 48, 49
 _COMPACT = 0x01 | 0x02           # W, w: white space in the pattern matches runs of it
 _FOLD = 0x04 | 0x08              # c, C: case-insensitive letters
 REGEX_LINE_COUNT = 0x800
@@ -66,6 +72,9 @@ class Entry:
     str_flags: int
     value: bytes
     prints: bool
+    """It has a description or a MIME type of its own."""
+    mime: bool
+    """It has a MIME type of its own."""
     children: tuple["Entry", ...]
 
 
@@ -81,23 +90,25 @@ def _parse(data: bytes) -> list[Entry] | None:
         offset, = struct.unpack_from("<i", data, at + 12)
         mask, = struct.unpack_from("<Q", data, at + 24)
         value = data[at + 32:at + 160]
-        prints = data[at + 160] != 0 or data[at + 224] != 0  # a description or a MIME type
-        flat.append((index, level, flag, chr(reln) if reln > 32 else "=", type_, offset, mask, vallen, value, prints))
+        mime = data[at + 224] != 0
+        prints = data[at + 160] != 0 or mime  # a description or a MIME type
+        flat.append((index, level, flag, chr(reln) if reln > 32 else "=", type_, offset, mask, vallen, value,
+                     prints, mime))
     return _tree(flat)
 
 
 def _tree(flat: list[tuple]) -> list[Entry]:
     """Top-level entries with their continuations (``>`` levels) nested under them."""
     def build(i: int) -> tuple[Entry, int]:
-        index, level, flag, reln, type_, offset, mask, vallen, value, prints = flat[i]
+        index, level, flag, reln, type_, offset, mask, vallen, value, prints, mime = flat[i]
         children = []
         j = i + 1
         while j < len(flat) and flat[j][1] > level:
             child, j = build(j)
             children.append(child)
-        is_string = type_ in (STRING, PSTRING, REGEX, BESTRING16, LESTRING16, SEARCH, NAME, DER)
+        is_string = type_ in (STRING, PSTRING, REGEX, BESTRING16, LESTRING16, SEARCH, NAME, USE, DER)
         entry = Entry(index, j, level, flag, reln, type_, offset, mask, mask & 0xFFFFFFFF, mask >> 32,
-                      value[:vallen] if is_string else value, prints, tuple(children))
+                      value[:vallen] if is_string else value, prints, mime, tuple(children))
         return entry, j
 
     out, i = [], 0
@@ -106,8 +117,6 @@ def _tree(flat: list[tuple]) -> list[Entry]:
         out.append(entry)
     return out
 
-
-USE, DEFAULT = 46, 3
 
 
 def _at(head: bytes, offset: int, length: int) -> bytes | None:
@@ -348,6 +357,7 @@ class MagicIndex:
     def __init__(self, entries: list[Entry], kind: int, starts_only: bool = False,
                  database: bytes | None = None) -> None:
         self.names = {e.value: e for e in entries if e.type == NAME}
+        self._by_index: dict[int, Entry] = {}
         tables: dict[tuple[int, int, bool], dict[bytes, list[Entry]]] = {}
         others: list[Entry] = []
         self._evaluated: list[Entry] = []
@@ -358,14 +368,17 @@ class MagicIndex:
             if key is not None:
                 position, expected, fold = key
                 tables.setdefault((position, len(expected), fold), {}).setdefault(expected, []).append(entry)
+                self._by_index[entry.index] = entry
             elif starts_only:
                 continue
             elif entry.type in (REGEX, SEARCH):
                 # libmagic compiles a regular expression on every call, and searches byte by
                 # byte (case-folded searches of kilobytes cost it 30 us); Python does both at once
                 self._evaluated.append(entry)
+                self._by_index[entry.index] = entry
             else:
                 others.append(entry)
+                self._by_index[entry.index] = entry
         self._searches = tuple(_search_check(e) for e in self._evaluated if e.type == SEARCH)
         self._evaluated = [e for e in self._evaluated if e.type != SEARCH or _search_check(e) is None]
         self._searches = tuple(check for check in self._searches if check is not None)
@@ -375,8 +388,13 @@ class MagicIndex:
             by_position.setdefault(position, []).append((length, fold, table))
         self._positions = tuple((position, _first_bytes(group), tuple(group))
                                 for position, group in sorted(by_position.items()))
-        self.others = _subset(database, others, list(self.names.values())) if database else None
-        """A compiled database of the tests not indexed here, with every named subroutine."""
+        self._database = database
+        self._others = others
+        self._indirect_others = tuple(entry for entry in others if self.runs_indirect((entry,)))
+        """Tests not indexed that may hand part of the head to the whole database (firmware
+        headers whose payload is read as a file of its own): judged here, as candidates."""
+        self.others = _subset(database, others, self._used_names(others)) if database else None
+        """A compiled database of the tests not indexed here, with the named subroutines they use."""
 
     def candidates(self, head: bytes) -> list[Entry]:
         """The indexed tests whose expected bytes the head holds, and the searches."""
@@ -395,17 +413,74 @@ class MagicIndex:
                         found += hits
         return found + self._evaluated
 
-    def could_match(self, head: bytes) -> bool:
-        """Whether an indexed test or a search could name the head."""
-        evaluate = _Eval(head, self.names)
-        if any(evaluate.could_print(entry) for entry in self.candidates(head)):
-            return True
+    def possible(self, head: bytes, first_only: bool = False) -> list[Entry]:
+        """The indexed tests and searches that could name the head (with ``first_only``, at
+        most one: enough to know that some could)."""
+        evaluate = None
+        found: list[Entry] = []
+        for entry in self.candidates(head):
+            evaluate = evaluate or _Eval(head, self.names)
+            if evaluate.could_print(entry):
+                found.append(entry)
+                if first_only:
+                    return found
         lowered = head[:self._lower_to].lower() if self._lower_to else b""
         for entry, start, end, pattern, fold in self._searches:
-            if len(head) >= start + len(entry.value) and pattern in (lowered if fold else head)[start:end]:
+            if len(head) >= start + len(entry.value) and (lowered if fold else head).find(pattern, start, end) >= 0:
+                evaluate = evaluate or _Eval(head, self.names)
                 if evaluate.could_print(entry):
-                    return True
+                    found.append(entry)
+                    if first_only:
+                        return found
+        for entry in self._indirect_others:
+            evaluate = evaluate or _Eval(head, self.names)
+            if evaluate.could_print(entry):
+                found.append(entry)
+                if first_only:
+                    return found
+        return found
+
+    def could_match(self, head: bytes) -> bool:
+        """Whether an indexed test or a search could name the head."""
+        return bool(self.possible(head, first_only=True))
+
+    def entry(self, index: int) -> Entry:
+        """The indexed test or search at this position of the database."""
+        return self._by_index[index]
+
+    def subset(self, tests: tuple[Entry, ...]) -> bytes:
+        """A compiled database of these indexed tests with the tests not indexed here and the
+        named subroutines they use: for a head on which no other indexed test could match,
+        libmagic's answer on it is its answer on the whole database."""
+        assert self._database is not None
+        chosen = {entry.index for entry in tests}
+        tests = (*tests, *(entry for entry in self._others if entry.index not in chosen))
+        return _subset(self._database, list(tests), self._used_names(list(tests)))
+
+    def runs_indirect(self, tests: tuple[Entry, ...]) -> bool:
+        """Whether one of these tests may hand part of the head back to the whole database
+        (``indirect``: a JPEG's EXIF block read as a TIFF file), which a subset cannot answer."""
+        stack = [*tests, *self._used_names(list(tests))]
+        while stack:
+            entry = stack.pop()
+            if entry.type == INDIRECT:
+                return True
+            stack.extend(entry.children)
         return False
+
+    def _used_names(self, tests: list[Entry]) -> list[Entry]:
+        """The named subroutines these tests call, and those they call in turn."""
+        found: dict[bytes, Entry] = {}
+        stack = list(tests)
+        while stack:
+            entry = stack.pop()
+            if entry.type == USE:
+                target = self.names.get(entry.value.lstrip(b"^"))
+                if target is not None and target.value not in found:
+                    found[target.value] = target
+                    stack.append(target)
+            stack.extend(entry.children)
+        return list(found.values())
 
 
 def _search_check(entry: Entry) -> tuple[Entry, int, int, bytes, bool] | None:
@@ -466,6 +541,14 @@ class MagicIndexes:
         """Whether an indexed test could name the head: then only the whole database gives
         libmagic's answer; otherwise the built-in tests with :attr:`MagicIndex.others` do."""
         return self.binary.could_match(head) or (is_text and self.text.could_match(head))
+
+    def possible(self, head: bytes, is_text: bool) -> tuple[Entry, ...] | None:
+        """The binary tests that could name the head (libmagic on :meth:`MagicIndex.subset` of
+        them answers as on the whole database), or None where a text test could: the text
+        index keeps only the tests of fixed places, so only the whole database answers then."""
+        if is_text and self.text.could_match(head):
+            return None
+        return tuple(self.binary.possible(head))
 
 
 @functools.cache

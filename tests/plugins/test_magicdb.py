@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import os
 import random
+import sys
 from pathlib import Path
 
 import magic
 import pytest
 
 from forensix import magicdb
+from plugins import filetype
 from plugins.filetype import MAGIC_BYTES, name_content
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+import benchimage  # noqa: E402  (the bench image's own generators of content)
 
 SYSTEM = (Path("/usr/bin"), Path("/usr/lib/x86_64-linux-gnu"), Path("/usr/share/mime"))
 
@@ -37,8 +42,16 @@ def samples(corpus: Path) -> list[tuple[str, bytes]]:
     """Every file of the picture corpus (odd and damaged formats), a sample of this machine's,
     and bytes no format describes (where the shortcut is taken most)."""
     noise = random.Random(7)
-    unnamed = [(f"random-{i}", noise.randbytes(noise.randrange(16, MAGIC_BYTES))) for i in range(60)]
-    return heads([corpus.parent / "corpus-pictures" / "files"], 1000) + heads(list(SYSTEM), 800) + unnamed
+    unnamed = [(f"random-{i}", noise.randbytes(noise.randrange(16, MAGIC_BYTES))) for i in range(300)]
+    pictures = [(f"jpeg-like-{i}", benchimage._jpeg_like(noise, noise.randrange(100 << 10, 300 << 10))[:MAGIC_BYTES])
+                for i in range(40)]
+    found = heads([corpus.parent / "corpus-pictures" / "files"], 1000) + heads(list(SYSTEM), 800)
+    cut = [(f"{path}[:{size}]", head[:size]) for path, head in found for size in (noise.choice(CUTS),) if size < len(head)]
+    return found + cut + unnamed + pictures
+
+
+CUTS = (2, 4, 8, 16, 64, 257, 262, 512, 1024, 4095, 4096, 4097)
+"""Heads cut short, as a small file's are: tests that read past the end must fail as in libmagic."""
 
 
 def binary(head: bytes) -> bool:
@@ -60,6 +73,25 @@ def test_binary_files_are_named_exactly_as_libmagic_names_them(samples):
             skipped += 1
         assert name_content(head) == (full_mime.from_buffer(head), full_text.from_buffer(head)), path
     assert skipped >= 50  # the shortcut was taken, and gave libmagic's answers
+
+
+def test_heads_a_few_tests_could_name_are_named_by_those_few(samples):
+    """A JPEG, an executable, a byte that starts a hundred formats: libmagic on the handful of
+    tests that could match (and the whole database only where one reads the head ``indirect``)."""
+    filetype._narrow.cache_clear()
+    narrowed = sum(1 for _, head in samples if binary(head) and magicdb.load().binary.possible(head))
+    for _, head in samples:
+        if binary(head):
+            name_content(head)
+    assert narrowed >= 100
+    assert 0 < filetype._narrow.cache_info().currsize < narrowed  # heads of one kind share a database
+
+
+def test_a_subroutine_is_found_by_its_name():
+    """``use`` names a subroutine: the index follows it (else every ``use`` could match)."""
+    binary = magicdb.load().binary
+    uses = [child for entry in binary.names.values() for child in entry.children if child.type == magicdb.USE]
+    assert uses and all(use.value.lstrip(b"^") in binary.names for use in uses)
 
 
 def test_text_keeps_its_kind_and_its_signature_formats(samples):
