@@ -2,18 +2,17 @@
 or a startup key (.BEK); a To Go volume's unencrypted discovery volume is walked either way."""
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Iterator
 
-from forensix.volumes.layer import LIBRARY_ERRORS, Found, Scope, VolumePath, decoded, reason, unlock
+from forensix.volumes.layer import LIBRARY_ERRORS, Found, Opened, Scope, VolumePath, encrypted, reason, reopened, unlock
 from forensix.volumes.partitions import open_tsk
 from forensix.volumes.secrets import PASSWORD, RECOVERY_KEY, STARTUP_KEY, Secrets
-from forensix.volumes.streams import Place, library_stream
+from forensix.volumes.streams import Place
 
 OPTIONS = "--password, --recovery-key or --startup-key"
 
 
 def explore(scope: Scope, place: Place, path: VolumePath, depth: int) -> Iterator[Found]:
-    where = path.where(place)
     discovery = open_tsk(place)
     if discovery is not None:  # To Go: a FAT volume with the reader program, outside the encryption
         from forensix.walkers.tsk import fs_type_name
@@ -21,24 +20,15 @@ def explore(scope: Scope, place: Place, path: VolumePath, depth: int) -> Iterato
         ours = path.then(None, "bitlocker to go discovery volume")
         yield Found(ours.ref(place, fs_type_name(discovery)), place, "BitLocker To Go discovery volume (not encrypted)",
                     discovery)
-    volume, kind, state, problem = _open(place, scope.secrets)
-    locked = path.then(("bitlocker", None), "bitlocker")
-    if volume is None:
-        scope.warn(f"BitLocker encrypted volume {where}: {problem}; nothing of its encrypted part can be read")
-        yield Found(locked.ref(place, None), place, f"BitLocker encrypted volume, {state}: {problem}",
-                    state=state)
-        return
-    yield from decoded(scope, place, path.then(("bitlocker", kind), "bitlocker"), depth, volume, kind, "BitLocker")
+    yield from encrypted(scope, place, path, depth, _open(place, scope.secrets), "bitlocker", "BitLocker",
+                         "nothing of its encrypted part can be read")
 
 
 def reopen(place: Place, step: tuple, secrets: Secrets) -> Place:
-    volume, _, _, problem = _open(place, secrets, step[1])
-    if volume is None:
-        raise IOError(f"the BitLocker volume cannot be opened again: {problem}")
-    return place.decoded(library_stream(volume, volume.get_size(), place.stream), volume)
+    return reopened(place, _open(place, secrets, step[1]), "BitLocker")
 
 
-def _open(place: Place, secrets: Secrets, kind: str | None = None) -> tuple[Any, str | None, str, str]:
+def _open(place: Place, secrets: Secrets, kind: str | None = None) -> Opened:
     """``(volume, kind of secret that unlocked it, state, why not)``; volume None when it stays closed."""
     import pybde
 

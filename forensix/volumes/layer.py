@@ -7,7 +7,7 @@ from typing import Any, Callable, Iterator
 
 from forensix.engine.units import Step, VolumeRef
 from forensix.volumes.secrets import Secrets
-from forensix.volumes.streams import Place
+from forensix.volumes.streams import Place, library_stream
 
 Warn = Callable[[str], None]
 
@@ -67,17 +67,36 @@ class Scope:
     explore: Callable[[Place, VolumePath, int], Iterator[Found]] = field(default=lambda *a: iter(()))
 
 
-def decoded(scope: Scope, place: Place, path: VolumePath, depth: int, volume: Any, kind: str | None,
-            title: str) -> Iterator[Found]:
-    """An opened encryption layer: its own row (what unlocked it, for the log and the report), then
-    whatever lies in its decrypted bytes."""
-    from forensix.volumes.streams import library_stream
+Opened = tuple[Any, str | None, str, str]
+"""An encryption layer opened: ``(volume, kind of secret that unlocked it, state, why not)``;
+the volume is None when it stays closed."""
 
+
+def encrypted(scope: Scope, place: Place, path: VolumePath, depth: int, opened: Opened, step: str,
+              title: str, lost: str) -> Iterator[Found]:
+    """An encryption layer. Locked: a warning saying why and what cannot be read (``lost``), and
+    its own row. Unlocked: its row (what unlocked it, for the log and the report), then whatever
+    lies in its decrypted bytes."""
+    volume, kind, state, problem = opened
+    if volume is None:
+        scope.warn(f"{title} encrypted volume {path.where(place)}: {problem}; {lost}")
+        yield Found(path.then((step, None), step).ref(place, None), place, f"{title} encrypted volume, {state}: {problem}",
+                    state=state)
+        return
+    ours = path.then((step, kind), step)
     how = f"unlocked with the {kind}" if kind else "not locked (clear key)"
-    yield Found(path.ref(place, None), place, f"{title} encrypted volume, {how}",
+    yield Found(ours.ref(place, None), place, f"{title} encrypted volume, {how}",
                 state=f"unlocked with {kind}" if kind else "not locked")
-    yield from scope.explore(place.decoded(library_stream(volume, volume.get_size(), place.stream), volume),
-                             path, depth + 1)
+    yield from scope.explore(reopened(place, opened, title), ours, depth + 1)
+
+
+def reopened(place: Place, opened: Opened, title: str) -> Place:
+    """The decrypted bytes of an opened encryption layer, as a place to read (a worker reopening
+    a volume the walker found raises when the key no longer opens it)."""
+    volume, _, _, problem = opened
+    if volume is None:
+        raise IOError(f"the {title} volume cannot be opened again: {problem}")
+    return place.decoded(library_stream(volume, volume.get_size(), place.stream), volume)
 
 
 def unlock(handle: Any, setters: dict[str, Callable[[str], Any]], secrets: Secrets,

@@ -1,31 +1,23 @@
 """LUKS (1 and 2) through libluksde, unlocked with a password."""
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Iterator
 
-from forensix.volumes.layer import LIBRARY_ERRORS, Found, Scope, VolumePath, decoded, reason, unlock
+from forensix.volumes.layer import LIBRARY_ERRORS, Found, Opened, Scope, VolumePath, encrypted, reason, reopened, unlock
 from forensix.volumes.secrets import PASSWORD, Secrets
-from forensix.volumes.streams import Place, library_stream
+from forensix.volumes.streams import Place
 
 
 def explore(scope: Scope, place: Place, path: VolumePath, depth: int) -> Iterator[Found]:
-    volume, kind, state, problem = _open(place, scope.secrets)
-    if volume is None:
-        scope.warn(f"LUKS encrypted volume {path.where(place)}: {problem}; nothing in it can be read")
-        yield Found(path.then(("luks", None), "luks").ref(place, None), place,
-                    f"LUKS encrypted volume, {state}: {problem}", state=state)
-        return
-    yield from decoded(scope, place, path.then(("luks", kind), "luks"), depth, volume, kind, "LUKS")
+    yield from encrypted(scope, place, path, depth, _open(place, scope.secrets), "luks", "LUKS",
+                         "nothing in it can be read")
 
 
 def reopen(place: Place, step: tuple, secrets: Secrets) -> Place:
-    volume, _, _, problem = _open(place, secrets, step[1])
-    if volume is None:
-        raise IOError(f"the LUKS volume cannot be opened again: {problem}")
-    return place.decoded(library_stream(volume, volume.get_size(), place.stream), volume)
+    return reopened(place, _open(place, secrets, step[1]), "LUKS")
 
 
-def _open(place: Place, secrets: Secrets, kind: str | None = None) -> tuple[Any, str | None, str, str]:
+def _open(place: Place, secrets: Secrets, kind: str | None = None) -> Opened:
     import pyluksde
 
     volume = pyluksde.volume()
