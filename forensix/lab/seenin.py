@@ -28,10 +28,10 @@ from typing import Any
 from forensix.case.store import CaseStore
 from forensix.case.storedrecord import to_json
 from forensix.lab.repository import ReadOnly, Repository, Seen, Sighting
+from forensix.pdq import MIN_QUALITY
 
 KIND_ORDER = ("sha256", "pdq", "camera_serial", "email", "ip")
 EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-PDQ_MIN_QUALITY = 50
 
 
 class NoCaseNumber(Exception):
@@ -106,7 +106,7 @@ def _values(store: CaseStore, exhibits: dict[int, tuple[str, str | None]]) -> di
         keys = []
         if sha256 and sha256 != EMPTY_SHA256 and not known_good:
             keys.append(("sha256", sha256))
-        if pdq and isinstance(quality, (int, float)) and quality >= PDQ_MIN_QUALITY:
+        if pdq and isinstance(quality, (int, float)) and quality >= MIN_QUALITY:
             keys.append(("pdq", str(pdq).lower()))
         if (serial := _serial(serial)) is not None:
             keys.append(("camera_serial", serial))
