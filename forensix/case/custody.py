@@ -27,6 +27,9 @@ from forensix.case.store import GENESIS, action_hash
 REPORT_ACTION = "report generated"
 EXPORT_ACTION = "export made"
 SEAL_ACTION = "evidence scan completed"
+COMPARED_ACTION = "repository compared"
+"""A comparison with the lab's repository: its entry holds ``seen_in_sha256``, the digest of the
+``seen_in`` table it wrote (kept beside the sealed records, so outside their seals)."""
 """The entry closing a scan of an evidence item; it carries the seal of its records (:mod:`forensix.case.seal`)."""
 _LOG_COLUMNS = ("at", "examiner", "host", "tool_version", "action", "details", "prev_hash", "hash")
 _META = re.compile(rb'<meta name="forensix-(report-id|log-head)" content="([0-9a-f:-]+)"')
@@ -250,3 +253,30 @@ def _missing_head(head: str | None, rows: list[Mapping[str, Any]]) -> str | None
                 return None
             return f"log entry {seq} no longer has the hash this report saw ({digest[:16]}…): the log was rewritten"
     return f"log entry {seq}, the last one this report saw, is gone: the log was cut after the report was made"
+
+
+def seen_in_digest(rows: Iterable[tuple[int, str]]) -> str:
+    """SHA-256 of ``seen_in`` rows ``(file_id, entries)`` in file order, as a comparison logs it."""
+    digest = hashlib.sha256()
+    for file_id, entries in rows:
+        digest.update(f"{file_id}\t{entries}\n".encode())
+    return digest.hexdigest()
+
+
+def verify_seen_in(db: sqlite3.Connection, rows: Iterable[Mapping[str, Any]]) -> tuple[list[Problem], str]:
+    """What other cases saw (``seen_in``) against the log entry of the last comparison that wrote it:
+    the table lies outside the scans' seals, so this digest is what vouches for it."""
+    present = db.execute("SELECT 1 FROM sqlite_master WHERE name='seen_in'").fetchone() is not None
+    table = db.execute("SELECT file_id, entries FROM seen_in ORDER BY file_id").fetchall() if present else []
+    entries = logged_files(rows, COMPARED_ACTION)
+    if not entries:
+        return ([Problem("seen in other cases", f"{len(table):,} records say what other cases saw, but the log holds"
+                                                " no comparison with a repository that wrote it")] if table else []), ""
+    last = entries[-1]
+    if not last.get("seen_in_sha256"):
+        return [], ""
+    if seen_in_digest(table) != last["seen_in_sha256"]:
+        return [Problem("seen in other cases", f"what {len(table):,} records say other cases saw changed since the"
+                                               f" comparison of log entry {last['seq']} wrote it")], ""
+    return [], (f"seen in other cases: {len(table):,} records as the comparison of log entry {last['seq']}"
+                " wrote them")

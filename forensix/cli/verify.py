@@ -18,6 +18,7 @@ from forensix.case.custody import (
     verify_export,
     verify_noted_head,
     verify_report,
+    verify_seen_in,
 )
 from forensix.case.integrity import ALGORITHMS, MediaReadError, compare_recorded, compare_stored, hash_media
 from forensix.case.sealcheck import CaseSeals, check_case, logged_media
@@ -39,10 +40,12 @@ def command(case: Path, reports: tuple[Path, ...], heads: tuple[str, ...]) -> No
     try:
         rows, problems = read_log(store.db)
         seals = check_case(store, rows)
+        compared = verify_seen_in(store.db, rows)
     finally:
         store.close()
     problems += verify_chain(rows)
     problems += _say_seals(seals)
+    problems += _say(compared)
     for head in heads:
         problems += verify_noted_head(head, rows)
     if reports:

@@ -18,13 +18,13 @@ brings a case up to date with what later cases saw.
 """
 from __future__ import annotations
 
-import hashlib
 import ipaddress
 import json
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+from forensix.case.custody import COMPARED_ACTION, seen_in_digest
 from forensix.case.store import CaseStore
 from forensix.case.storedrecord import to_json
 from forensix.lab.repository import ReadOnly, Repository, Seen, Sighting
@@ -89,7 +89,7 @@ def compare(store: CaseStore, repo: Repository, add: bool = True) -> Outcome:
     seen = repo.seen_elsewhere(number, values)
     touched, digest = _write(store, files, seen)
     others = tuple(sorted({s.case_number for hits in seen.values() for s in hits}))
-    store.log_action("repository compared", repository=repo.where, case_number=number, added=added,
+    store.log_action(COMPARED_ACTION, repository=repo.where, case_number=number, added=added,
                      values=len(values), files_seen_in_other_cases=touched, other_cases=list(others),
                      seen_in_sha256=digest)
     return Outcome(added, len(values), touched, others)
@@ -160,7 +160,6 @@ def _write(store: CaseStore, files: dict[int, _File], seen: dict[tuple[str, str]
     """Each file's ``seen_in``, replacing an earlier comparison's, in one transaction (a report never
     sees half of it); returns how many files were seen in other cases, and the SHA-256 of what was
     written (in the log entry: the table is kept beside the sealed records, not under their seal)."""
-    digest = hashlib.sha256()
     rows = []
     for file_id, f in sorted(files.items()):
         hits = [{"kind": kind, "value": value, "case_number": s.case_number, "exhibit": s.exhibit,
@@ -168,10 +167,8 @@ def _write(store: CaseStore, files: dict[int, _File], seen: dict[tuple[str, str]
                 for kind, value in sorted(f.keys, key=lambda k: (KIND_ORDER.index(k[0]), k[1]))
                 for s in seen.get((kind, value), ())]
         if hits:
-            text = to_json(hits)
-            digest.update(f"{file_id}\t{text}\n".encode())
-            rows.append((file_id, text))
+            rows.append((file_id, to_json(hits)))
     with store.transaction():
         store.db.execute("DELETE FROM seen_in")
         store.db.executemany("INSERT INTO seen_in(file_id, entries) VALUES(?,?)", rows)
-    return len(rows), digest.hexdigest()
+    return len(rows), seen_in_digest(rows)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from forensix.case.custody import COMPARED_ACTION
 from forensix.lab.seenin import KIND_ORDER
 
 KIND_WORDS = dict(zip(KIND_ORDER, ("file (SHA-256)", "picture (PDQ hash)", "camera serial", "e-mail address",
@@ -25,7 +26,7 @@ def seen_in(builder: Any) -> dict[str, Any]:
     :class:`forensix.report.context.ContextBuilder`: ``compared`` (the last comparison's
     log entry details and time, or None), ``items`` (alerts first, then by kind and value)
     and ``files`` (how many files of this case were seen elsewhere)."""
-    comparisons = [a for a in builder.actions if a["action"] == "repository compared"]
+    comparisons = [a for a in builder.actions if a["action"] == COMPARED_ACTION]
     compared = None
     if comparisons:
         try:

@@ -6,6 +6,8 @@ import hashlib
 import io
 import itertools
 import random
+import shutil
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -94,7 +96,13 @@ def test_two_cases_sharing_a_file_and_an_address_see_each_other(repo, tmp_path):
                                                  ("pdq", pdq, "2026/202", "B/1", "/copy.dat")],
                             "/note.txt": [("email", "carol@example.net", "2026/202", "B/1", "/mail.eml")]}
     for sealed in (case_a, case_b):  # seen_in sits beside the sealed records: the seals still hold
-        run_cli("verify", sealed)
+        assert "seen in other cases: 2 records as the comparison of log entry" in run_cli("verify", sealed).output
+    tampered = tmp_path / "tampered"  # ...and the comparison's logged digest vouches for seen_in itself
+    shutil.copytree(case_b, tampered)
+    with sqlite3.connect(tampered / "case.sqlite") as db:
+        db.execute("UPDATE seen_in SET entries=replace(entries, '2026/101', '2026/999')")
+    failed = run_cli("verify", tampered, expect=1)
+    assert "seen in other cases: what 2 records say other cases saw changed since the comparison" in failed.output
     run_cli("report", case_a, "-o", tmp_path / "a.html", "--show-thumbnails")
     report = report_sections((tmp_path / "a.html").read_text())["seen-in-other-cases"]
     assert "case 2026/202, B/1" in report and "/copy.dat" in report and "carol@example.net" in report
