@@ -119,6 +119,17 @@ class Postgres:
                                                     "-k", str(self.socket), "-h", "127.0.0.1", "-c", "fsync=off"]),
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_port(self.port, self.proc)
+        self._wait_accepting()
+
+    def _wait_accepting(self, limit: float = 30) -> None:
+        """The port opens before the server takes connections ("the database system is starting
+        up" on a loaded machine): wait until pg_isready says it accepts them."""
+        deadline = time.monotonic() + limit
+        while subprocess.run([_postgres_bin("pg_isready"), "-q", "-h", str(self.socket), "-p", str(self.port)],
+                             check=False).returncode != 0:
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"PostgreSQL on port {self.port} does not accept connections")
+            time.sleep(0.1)
 
     def _as_user(self, args: list[str]) -> list[str]:
         return ["runuser", "-u", "postgres", "--", *args] if self.user else args
