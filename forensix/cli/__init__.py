@@ -61,14 +61,12 @@ def main() -> None:
     except SystemExit:
         raise
     except Exception as exc:  # the last line of defence, by design
-        failure = machine_failure(exc)
-        if failure is not None:
-            if debug_enabled():
-                traceback.print_exc()
-            console.error(failure)
-            sys.exit(EXIT_SYSTEM)
         if debug_enabled():
             traceback.print_exc()
+        failure = machine_failure(exc)
+        if failure is not None:
+            console.error(failure)
+            sys.exit(EXIT_SYSTEM)
         console.error(f"internal error: {exc.__class__.__name__}: {exc} (set FORENSIX_DEBUG=1 for details)")
         sys.exit(EXIT_INTERNAL)
     sys.exit(result if isinstance(result, int) else EXIT_OK)
