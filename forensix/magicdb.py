@@ -49,7 +49,6 @@ STRING, PSTRING, REGEX, BESTRING16, LESTRING16, SEARCH = 5, 13, 17, 18, 19, 20
 INDIRECT, NAME, USE, CLEAR, DER, GUID = 41, 45, 46, 47, 48, 49
 _COMPACT = 0x01 | 0x02           # W, w: white space in the pattern matches runs of it
 _FOLD = 0x04 | 0x08              # c, C: case-insensitive letters
-REGEX_LINE_COUNT = 0x800
 REGEX_MAX = 8192
 """libmagic's MAGIC_PARAM_REGEX_MAX: a regular expression never looks further than this."""
 

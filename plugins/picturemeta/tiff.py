@@ -15,7 +15,6 @@ import struct
 import sys
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any
 
 TYPE_SIZES = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4, 16: 8}
 _INT_FORMATS = {1: "B", 3: "H", 4: "I", 6: "b", 8: "h", 9: "i", 13: "I", 16: "Q"}
@@ -166,8 +165,3 @@ class Tiff:
             label = {0x8769: "EXIF", 0x8825: "GPS"}.get(tag, f"tag 0x{tag:04x}")
             return None, f"{label} IFD offset {offset} points past the end of the data"
         return ifd, None
-
-
-def as_dict(values: dict[str, Any]) -> dict[str, Any]:
-    """The non-empty values, for merging."""
-    return {k: v for k, v in values.items() if v not in (None, "", [])}
