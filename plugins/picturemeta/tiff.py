@@ -18,8 +18,9 @@ from fractions import Fraction
 
 TYPE_SIZES = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4, 16: 8}
 _INT_FORMATS = {1: "B", 3: "H", 4: "I", 6: "b", 8: "h", 9: "i", 13: "I", 16: "Q"}
-_TIFF_MAGIC = {b"II*\x00": "<", b"MM\x00*": ">", b"IIRO": "<", b"IIRS": "<", b"MMOR": ">", b"IIU\x00": "<"}
-"""TIFF, and the TIFF-based raw headers of Olympus ORF and Panasonic RW2."""
+TIFF_MAGIC = {b"II*\x00": "<", b"MM\x00*": ">", b"IIRO": "<", b"IIRS": "<", b"MMOR": ">", b"IIU\x00": "<"}
+"""TIFF (and the raws built on it: CR2, NEF, ARW, DNG, PEF), and the TIFF-based raw headers of
+Olympus ORF and Panasonic RW2, with the byte order each gives."""
 _SWAP = {"<": sys.byteorder != "little", ">": sys.byteorder != "big"}
 MAX_ENTRIES = 1000
 """Entries read from one IFD: real ones hold a few dozen; the rest of a longer one is damage."""
@@ -144,7 +145,7 @@ class Tiff:
 
     @classmethod
     def parse(cls, data: bytes, start: int = 0) -> Tiff | None:
-        endian = _TIFF_MAGIC.get(data[start:start + 4])
+        endian = TIFF_MAGIC.get(data[start:start + 4])
         return cls(data, start, endian) if endian else None
 
     def ifd_at(self, offset: int) -> Ifd | None:
