@@ -61,7 +61,10 @@ class Ifd:
         return Entry(kind, count, pos + 8 if TYPE_SIZES.get(kind, 0) * count <= 4 else self.base + value)
 
     def raw(self, tag: int) -> bytes | None:
-        entry = self.entry(tag)
+        return self._bytes(self.entry(tag))
+
+    def _bytes(self, entry: Entry | None) -> bytes | None:
+        """The entry's value bytes; ``None`` for an unknown type or values outside the data."""
         if entry is None or entry.type not in TYPE_SIZES:
             return None
         size = TYPE_SIZES[entry.type] * entry.count
@@ -77,14 +80,16 @@ class Ifd:
         entry = self.entry(tag)
         if entry is None or entry.type not in (1, 2, 7):
             return None
-        raw = self.raw(tag)
+        raw = self._bytes(entry)
         return decode_text(raw) if raw is not None else None
 
     def ints(self, tag: int) -> list[int] | None:
-        entry = self.entry(tag)
+        return self._ints(self.entry(tag))
+
+    def _ints(self, entry: Entry | None) -> list[int] | None:
         if entry is None or entry.type not in _INT_FORMATS:
             return None
-        raw = self.raw(tag)
+        raw = self._bytes(entry)
         return list(struct.unpack(f"{self.endian}{entry.count}{_INT_FORMATS[entry.type]}", raw)) \
             if raw is not None else None
 
@@ -95,7 +100,7 @@ class Ifd:
     def rationals(self, tag: int) -> list[Fraction] | None:
         """Rational values; ``None`` when unreadable or when a denominator is zero."""
         entry = self.entry(tag)
-        raw = self.raw(tag)
+        raw = self._bytes(entry)
         if entry is None or raw is None:
             return None
         if entry.type in (5, 10):
@@ -103,7 +108,7 @@ class Ifd:
             if any(d == 0 for d in pairs[1::2]):
                 return None
             return [Fraction(n, d) for n, d in zip(pairs[::2], pairs[1::2])]
-        ints = self.ints(tag)
+        ints = self._ints(entry)
         return [Fraction(v) for v in ints] if ints is not None else None
 
 
