@@ -541,14 +541,6 @@ class MagicIndexes:
         libmagic's answer; otherwise the built-in tests with :attr:`MagicIndex.others` do."""
         return self.binary.could_match(head) or (is_text and self.text.could_match(head))
 
-    def possible(self, head: bytes, is_text: bool) -> tuple[Entry, ...] | None:
-        """The binary tests that could name the head (libmagic on :meth:`MagicIndex.subset` of
-        them answers as on the whole database), or None where a text test could: the text
-        index keeps only the tests of fixed places, so only the whole database answers then."""
-        if is_text and self.text.could_match(head):
-            return None
-        return tuple(self.binary.possible(head))
-
 
 @functools.cache
 def load() -> MagicIndexes | None:
