@@ -378,9 +378,9 @@ class MagicIndex:
             else:
                 others.append(entry)
                 self._by_index[entry.index] = entry
-        self._searches = tuple(_search_check(e) for e in self._evaluated if e.type == SEARCH)
-        self._evaluated = [e for e in self._evaluated if e.type != SEARCH or _search_check(e) is None]
-        self._searches = tuple(check for check in self._searches if check is not None)
+        checks = {e.index: _search_check(e) for e in self._evaluated if e.type == SEARCH}
+        self._searches = tuple(check for check in checks.values() if check is not None)
+        self._evaluated = [e for e in self._evaluated if checks.get(e.index) is None]
         self._lower_to = max((check[2] for check in self._searches if check[4]), default=0)
         by_position: dict[int, list[tuple[int, bool, dict[bytes, list[Entry]]]]] = {}
         for (position, length, fold), table in sorted(tables.items()):
