@@ -49,7 +49,6 @@ STRING, PSTRING, REGEX, BESTRING16, LESTRING16, SEARCH = 5, 13, 17, 18, 19, 20
 INDIRECT, NAME, USE, CLEAR, DER, GUID = 41, 45, 46, 47, 48, 49
 _COMPACT = 0x01 | 0x02           # W, w: white space in the pattern matches runs of it
 _FOLD = 0x04 | 0x08              # c, C: case-insensitive letters
-REGEX_LINE_COUNT = 0x800
 REGEX_MAX = 8192
 """libmagic's MAGIC_PARAM_REGEX_MAX: a regular expression never looks further than this."""
 
@@ -379,9 +378,9 @@ class MagicIndex:
             else:
                 others.append(entry)
                 self._by_index[entry.index] = entry
-        self._searches = tuple(_search_check(e) for e in self._evaluated if e.type == SEARCH)
-        self._evaluated = [e for e in self._evaluated if e.type != SEARCH or _search_check(e) is None]
-        self._searches = tuple(check for check in self._searches if check is not None)
+        checks = {e.index: _search_check(e) for e in self._evaluated if e.type == SEARCH}
+        self._searches = tuple(check for check in checks.values() if check is not None)
+        self._evaluated = [e for e in self._evaluated if checks.get(e.index) is None]
         self._lower_to = max((check[2] for check in self._searches if check[4]), default=0)
         by_position: dict[int, list[tuple[int, bool, dict[bytes, list[Entry]]]]] = {}
         for (position, length, fold), table in sorted(tables.items()):
@@ -541,14 +540,6 @@ class MagicIndexes:
         """Whether an indexed test could name the head: then only the whole database gives
         libmagic's answer; otherwise the built-in tests with :attr:`MagicIndex.others` do."""
         return self.binary.could_match(head) or (is_text and self.text.could_match(head))
-
-    def possible(self, head: bytes, is_text: bool) -> tuple[Entry, ...] | None:
-        """The binary tests that could name the head (libmagic on :meth:`MagicIndex.subset` of
-        them answers as on the whole database), or None where a text test could: the text
-        index keeps only the tests of fixed places, so only the whole database answers then."""
-        if is_text and self.text.could_match(head):
-            return None
-        return tuple(self.binary.possible(head))
 
 
 @functools.cache

@@ -35,7 +35,6 @@ MAX_PIXELS = 50_000_000
 """Largest picture decoded: a 48-megapixel phone photo fits; about 200 MB while it is hashed."""
 DRAFT_MIN_SIDE = 1024
 """A JPEG is decoded at reduced scale only while its shorter side keeps this many pixels."""
-_PILLOW_FORMATS = ("JPEG", "PNG", "GIF", "BMP", "TIFF", "WEBP", "AVIF")
 _HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"hevm", b"hevs", b"mif1", b"msf1"}
 _AVIF_BRANDS = {b"avif", b"avis"}
 _REDUCED_IMAGE = 1

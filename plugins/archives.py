@@ -44,6 +44,7 @@ import bz2
 import gzip
 import logging
 import lzma
+import stat
 import struct
 import tarfile
 import tempfile
@@ -61,8 +62,8 @@ import py7zr.io
 from forensix.budget import ExpansionBudget
 from forensix.hookspecs import hookimpl
 from forensix.records import AnalyzerResult, Digests, FileEntry, utc_iso
-from plugins.archive_formats import (Member, archive_format, gzip_header_name, is_tar_header, special_note,
-                                     stream_member_name, tar_members, zip_entry_count, zip_members)
+from plugins.archive_formats import (LINK_TARGET_LIMIT, Member, archive_format, gzip_header_name, is_tar_header,
+                                     special_note, stream_member_name, tar_members, zip_entry_count, zip_members)
 
 log = logging.getLogger(__name__)
 NAME = "archives"
@@ -439,7 +440,7 @@ class _Analyzer:
             if info.folder is not None and py7zr.compressor.SupportedMethods.needs_password(info.folder.coders):
                 note = "encrypted member: content not read (no password)"
             elif info.is_socket:
-                note = special_note(0o140000)
+                note = special_note(stat.S_IFSOCK)
             listed.append((index, info, note))
             props["original_name"] = name
         factory = _Spool7zFactory(expanded, self._allowance)
@@ -469,8 +470,8 @@ class _Analyzer:
                     note = f"content not read: {problem or 'not decoded'}"
                 if note is None and info.is_symlink:
                     expanded.file.seek(span[0])
-                    target = expanded.file.read(min(span[1] - span[0], 4096)).decode("utf-8", "replace")
-                    note = special_note(0o120000, target)
+                    target = expanded.file.read(min(span[1] - span[0], LINK_TARGET_LIMIT)).decode("utf-8", "replace")
+                    note = special_note(stat.S_IFLNK, target)
                 opener = expanded.slice(*span) if note is None else None
                 yield Member(index, name, info.uncompressed or 0, mtime, opener, note)
         return "7z", expanded, members()

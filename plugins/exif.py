@@ -29,6 +29,7 @@ from typing import Any
 from forensix.hookspecs import hookimpl
 from forensix.records import AnalyzerResult, Digests, FileEntry, Finding
 from plugins.picturemeta import avchd, containers, exiftags, flir, isobmff, xmp
+from plugins.picturemeta.tiff import TIFF_MAGIC
 
 NAME = "exif"
 VERSION = "2.0.0"
@@ -43,8 +44,6 @@ AVCHD_LIMIT = 4 * 1024 * 1024
 BOX_LIMIT = 16 * 1024 * 1024
 """Largest ``moov``/``uuid`` box kept from a video: its metadata, and the sample tables around it."""
 
-_TIFF_MAGIC = (b"II*\x00", b"MM\x00*", b"IIRO", b"IIRS", b"MMOR", b"IIU\x00")
-"""TIFF and the TIFF-based raw formats (CR2, NEF, ARW, DNG, PEF, ORF, RW2)."""
 _HEIF_BRANDS = frozenset({b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1", b"mif2"})
 _AVIF_BRANDS = frozenset({b"avif", b"avis"})
 _QUICKTIME_TOP = frozenset({b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot"})
@@ -60,7 +59,7 @@ def kind_of(head: bytes) -> str | None:
     """Which reader a file needs, from its first bytes; ``None`` for no picture, video or XMP."""
     if head[:3] == b"\xff\xd8\xff":
         return "jpeg"
-    if head[:4] in _TIFF_MAGIC:
+    if head[:4] in TIFF_MAGIC:
         return "tiff"
     if head.startswith(b"\x89PNG\r\n\x1a\n"):
         return "png"

@@ -91,7 +91,7 @@ def name_content(head: bytes) -> tuple[str, str]:
             return full(head, mime=True), full(head, mime=False)
         head = head[:TEXT_BYTES]
         return small(head, mime=True), small(head, mime=False)
-    tests = index.possible(head, False)
+    tests = index.binary.possible(head)  # a binary head: only binary tests can name it
     if not tests:
         description = small(head, mime=False, extra=_NO_TEXT_TESTS)
         if description == "data":  # libmagic's answer when nothing matched, whose MIME type is fixed

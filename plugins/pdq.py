@@ -138,7 +138,7 @@ class _Analyzer:
         if self.size > MAX_BYTES:
             return AnalyzerResult(warnings=(f"{self.fmt} picture of {self.size:,} bytes is larger than the "
                                             f"{MAX_BYTES:,}-byte limit: no perceptual hash",))
-        if not digests.complete or getattr(digests, "partial", False):  # the engine has said why already
+        if not digests.complete or digests.partial:  # the engine has said why already
             return AnalyzerResult()
         data, self.chunks = b"".join(self.chunks), []
         matching = bool(self.settings.sets)

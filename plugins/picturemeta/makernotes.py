@@ -46,6 +46,11 @@ class _Block:
                         self.tiff.start if base is None else base)
 
 
+def _byte_order(mark: bytes, default: str) -> str:
+    """The struct byte order a note's own ``II``/``MM`` mark gives, else ``default``."""
+    return {b"II": "<", b"MM": ">"}.get(mark, default)
+
+
 def _text(ifd: Ifd | None, *tags: int) -> str | None:
     return next(filter(None, (ifd.text(tag) for tag in tags)), None) if ifd is not None else None
 
@@ -70,7 +75,7 @@ def _nikon(block: _Block) -> Note:
 def _olympus(block: _Block) -> Note:
     head = block.bytes[:12]
     if head.startswith(b"OLYMPUS\x00"):  # offsets from the note, its own byte order
-        endian = "<" if head[8:10] == b"II" else ">"
+        endian = _byte_order(head[8:10], ">")
         main, base = block.ifd(12, block.start, endian), block.start
     elif head.startswith((b"OLYMP\x00", b"OM SYSTEM\x00")):
         skip = 16 if head.startswith(b"OM SYSTEM") else 8
@@ -95,10 +100,10 @@ def _panasonic(block: _Block) -> Note:
 def _pentax(block: _Block) -> Note:
     head = block.bytes[:6]
     if head.startswith(b"AOC\x00"):
-        endian = {b"MM": ">", b"II": "<"}.get(head[4:6], block.tiff.endian)
+        endian = _byte_order(head[4:6], block.tiff.endian)
         ifd = block.ifd(6, endian=endian)
     elif head.startswith(b"PENTAX \x00"):
-        endian = {b"MM": ">", b"II": "<"}.get(block.bytes[8:10], block.tiff.endian)
+        endian = _byte_order(block.bytes[8:10], block.tiff.endian)
         ifd = block.ifd(10, base=block.start, endian=endian)
     else:
         ifd = block.ifd(0)

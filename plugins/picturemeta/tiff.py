@@ -15,12 +15,12 @@ import struct
 import sys
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any
 
 TYPE_SIZES = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4, 16: 8}
 _INT_FORMATS = {1: "B", 3: "H", 4: "I", 6: "b", 8: "h", 9: "i", 13: "I", 16: "Q"}
-_TIFF_MAGIC = {b"II*\x00": "<", b"MM\x00*": ">", b"IIRO": "<", b"IIRS": "<", b"MMOR": ">", b"IIU\x00": "<"}
-"""TIFF, and the TIFF-based raw headers of Olympus ORF and Panasonic RW2."""
+TIFF_MAGIC = {b"II*\x00": "<", b"MM\x00*": ">", b"IIRO": "<", b"IIRS": "<", b"MMOR": ">", b"IIU\x00": "<"}
+"""TIFF (and the raws built on it: CR2, NEF, ARW, DNG, PEF), and the TIFF-based raw headers of
+Olympus ORF and Panasonic RW2, with the byte order each gives."""
 _SWAP = {"<": sys.byteorder != "little", ">": sys.byteorder != "big"}
 MAX_ENTRIES = 1000
 """Entries read from one IFD: real ones hold a few dozen; the rest of a longer one is damage."""
@@ -61,7 +61,10 @@ class Ifd:
         return Entry(kind, count, pos + 8 if TYPE_SIZES.get(kind, 0) * count <= 4 else self.base + value)
 
     def raw(self, tag: int) -> bytes | None:
-        entry = self.entry(tag)
+        return self._bytes(self.entry(tag))
+
+    def _bytes(self, entry: Entry | None) -> bytes | None:
+        """The entry's value bytes; ``None`` for an unknown type or values outside the data."""
         if entry is None or entry.type not in TYPE_SIZES:
             return None
         size = TYPE_SIZES[entry.type] * entry.count
@@ -77,14 +80,16 @@ class Ifd:
         entry = self.entry(tag)
         if entry is None or entry.type not in (1, 2, 7):
             return None
-        raw = self.raw(tag)
+        raw = self._bytes(entry)
         return decode_text(raw) if raw is not None else None
 
     def ints(self, tag: int) -> list[int] | None:
-        entry = self.entry(tag)
+        return self._ints(self.entry(tag))
+
+    def _ints(self, entry: Entry | None) -> list[int] | None:
         if entry is None or entry.type not in _INT_FORMATS:
             return None
-        raw = self.raw(tag)
+        raw = self._bytes(entry)
         return list(struct.unpack(f"{self.endian}{entry.count}{_INT_FORMATS[entry.type]}", raw)) \
             if raw is not None else None
 
@@ -95,7 +100,7 @@ class Ifd:
     def rationals(self, tag: int) -> list[Fraction] | None:
         """Rational values; ``None`` when unreadable or when a denominator is zero."""
         entry = self.entry(tag)
-        raw = self.raw(tag)
+        raw = self._bytes(entry)
         if entry is None or raw is None:
             return None
         if entry.type in (5, 10):
@@ -103,7 +108,7 @@ class Ifd:
             if any(d == 0 for d in pairs[1::2]):
                 return None
             return [Fraction(n, d) for n, d in zip(pairs[::2], pairs[1::2])]
-        ints = self.ints(tag)
+        ints = self._ints(entry)
         return [Fraction(v) for v in ints] if ints is not None else None
 
 
@@ -145,7 +150,7 @@ class Tiff:
 
     @classmethod
     def parse(cls, data: bytes, start: int = 0) -> Tiff | None:
-        endian = _TIFF_MAGIC.get(data[start:start + 4])
+        endian = TIFF_MAGIC.get(data[start:start + 4])
         return cls(data, start, endian) if endian else None
 
     def ifd_at(self, offset: int) -> Ifd | None:
@@ -166,8 +171,3 @@ class Tiff:
             label = {0x8769: "EXIF", 0x8825: "GPS"}.get(tag, f"tag 0x{tag:04x}")
             return None, f"{label} IFD offset {offset} points past the end of the data"
         return ifd, None
-
-
-def as_dict(values: dict[str, Any]) -> dict[str, Any]:
-    """The non-empty values, for merging."""
-    return {k: v for k, v in values.items() if v not in (None, "", [])}
