@@ -7,12 +7,11 @@ from pathlib import Path
 
 import pytest
 from evidence_fixtures import evidence_fixtures  # noqa: F401  (built test images, cached)
-from helpers import run_cli
+from helpers import SHARED, run_cli, shared_corpus
 
 ROOT = Path(__file__).resolve().parent.parent
-CORPUS = Path(os.environ.get("FORENSIX_CORPUS", ROOT.parent / "shared" / "corpus"))
-MODERN = Path(os.environ.get("FORENSIX_CORPUS_MODERN", ROOT.parent / "shared" / "corpus-modern"))
-REQUIRE_CORPUS = os.environ.get("FORENSIX_REQUIRE_CORPUS", "") not in ("", "0")
+CORPUS = Path(os.environ.get("FORENSIX_CORPUS", SHARED / "corpus"))
+MODERN = Path(os.environ.get("FORENSIX_CORPUS_MODERN", SHARED / "corpus-modern"))
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -32,21 +31,13 @@ def hashset_library(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def corpus() -> Path:
     """The shared evaluation corpus; CI sets FORENSIX_REQUIRE_CORPUS=1 so it never skips."""
-    if not (CORPUS / "truth.json").is_file():
-        if REQUIRE_CORPUS:
-            pytest.fail(f"FORENSIX_REQUIRE_CORPUS is set but {CORPUS} has no truth.json")
-        pytest.skip(f"shared corpus not found at {CORPUS} (clone ../shared beside the project to run this)")
-    return CORPUS
+    return shared_corpus(CORPUS, "shared corpus")
 
 
 @pytest.fixture(scope="session")
 def modern() -> Path:
     """The modern evidence corpus: real third-party images of the volume layers (``../shared/corpus-modern``)."""
-    if not (MODERN / "truth.json").is_file():
-        if REQUIRE_CORPUS:
-            pytest.fail(f"FORENSIX_REQUIRE_CORPUS is set but {MODERN} has no truth.json")
-        pytest.skip(f"modern corpus not found at {MODERN} (clone ../shared beside the project to run this)")
-    return MODERN
+    return shared_corpus(MODERN, "modern corpus")
 
 
 @pytest.fixture(scope="session")

@@ -14,11 +14,10 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-from helpers import fixture_script
+from helpers import fixture_script, unavailable
 
 FIXTURES_DIR = Path(__file__).resolve().parent / "fixtures"
 CACHE_DIR = Path(os.environ.get("FORENSIX_FIXTURE_CACHE", FIXTURES_DIR / "build"))
-REQUIRE = os.environ.get("FORENSIX_REQUIRE_CORPUS", "") not in ("", "0")
 
 
 def load_builder() -> ModuleType:
@@ -36,9 +35,7 @@ class EvidenceFixtures:
     def get(self, name: str) -> dict:
         reason = self.manifest["unavailable"].get(name)
         if reason is not None:
-            if REQUIRE:
-                pytest.fail(f"FORENSIX_REQUIRE_CORPUS is set but fixture {name!r} could not be built: {reason}")
-            pytest.skip(f"fixture {name!r} not built: {reason}")
+            unavailable(f"fixture {name!r} could not be built: {reason}")
         return self.manifest["fixtures"][name]
 
     def evidence(self, name: str) -> list[Path]:

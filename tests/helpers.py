@@ -12,10 +12,31 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
-from typing import Iterator
+from typing import Iterator, NoReturn
 
 import pytest
 from click.testing import CliRunner
+
+
+REQUIRE_ALL = os.environ.get("FORENSIX_REQUIRE_CORPUS", "") not in ("", "0")
+"""CI runs every test: what a test needs (a shared corpus, a server, a built fixture) missing
+there is a failure, not a skip."""
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+"""The shared corpora and tools, beside the project."""
+
+
+def unavailable(why: str) -> NoReturn:
+    """A test's need is absent: skipped with the reason, or failed where CI requires everything."""
+    if REQUIRE_ALL:
+        pytest.fail(f"FORENSIX_REQUIRE_CORPUS is set but {why}")
+    pytest.skip(why)
+
+
+def shared_corpus(path: Path, what: str, needs: str = "truth.json") -> Path:
+    """A shared corpus folder (``needs`` must be in it), or :func:`unavailable`."""
+    if not (path / needs).exists():
+        unavailable(f"{what} not found at {path} (clone ../shared beside the project to run this)")
+    return path
 
 
 def run_cli(*args: str, expect: int | None = 0):

@@ -4,23 +4,16 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
-from pathlib import Path
 
 import pytest
-from helpers import export_records, run_cli
+from helpers import SHARED, export_records, run_cli, shared_corpus
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-REQUIRE_CORPUS = os.environ.get("FORENSIX_REQUIRE_CORPUS", "") not in ("", "0")
 
 
 @pytest.fixture(scope="module")
 def pdq_corpus():
-    corpus, tool = SHARED / "corpus-pdq", SHARED / "tools" / "pdq_check.py"
-    if not (corpus / "truth.json").is_file() or not tool.is_file():
-        if REQUIRE_CORPUS:
-            pytest.fail(f"FORENSIX_REQUIRE_CORPUS is set but {corpus} or {tool} is missing")
-        pytest.skip(f"PDQ corpus not found at {corpus} (clone ../shared beside the project to run this)")
+    corpus = shared_corpus(SHARED / "corpus-pdq", "PDQ corpus")
+    tool = shared_corpus(SHARED / "tools", "corpus tools", needs="pdq_check.py") / "pdq_check.py"
     spec = importlib.util.spec_from_file_location("pdq_check", tool)
     checker = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(checker)

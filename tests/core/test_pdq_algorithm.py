@@ -2,19 +2,15 @@
 hashes on drawn and real pictures; orientation names that say how a copy is turned."""
 from __future__ import annotations
 
-import os
-from pathlib import Path
 
 import numpy as np
 import pdqhash
 import pytest
-from helpers import fixture_script
+from helpers import SHARED, fixture_script, shared_corpus
 from PIL import Image
 
 from forensix import pdq
 
-REQUIRE_CORPUS = os.environ.get("FORENSIX_REQUIRE_CORPUS", "") not in ("", "0")
-PICTURES = Path(__file__).resolve().parents[3] / "shared" / "corpus-pictures" / "files"
 pictures = fixture_script("pdq_pictures")
 
 
@@ -42,12 +38,9 @@ def test_too_small_to_hash():
 
 @pytest.mark.filterwarnings("ignore::UserWarning")  # Pillow on odd EXIF blocks
 def test_real_pictures_hash_as_the_reference_does():
-    if not PICTURES.is_dir():
-        if REQUIRE_CORPUS:
-            pytest.fail(f"FORENSIX_REQUIRE_CORPUS is set but {PICTURES} is missing")
-        pytest.skip(f"picture corpus not found at {PICTURES}")
+    folder = shared_corpus(SHARED / "corpus-pictures", "picture corpus", needs="files") / "files"
     compared = 0
-    for path in sorted(PICTURES.glob("*/*")):
+    for path in sorted(folder.glob("*/*")):
         try:
             with Image.open(path) as image:
                 rgb = np.asarray(image.convert("RGB"))

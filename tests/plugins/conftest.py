@@ -8,10 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from helpers import SHARED, shared_corpus
 
-ROOT = Path(__file__).resolve().parent.parent.parent
-PICTURES = Path(os.environ.get("FORENSIX_PICTURES_CORPUS", ROOT.parent / "shared" / "corpus-pictures"))
-REQUIRE_CORPUS = os.environ.get("FORENSIX_REQUIRE_CORPUS", "") not in ("", "0")
+PICTURES = Path(os.environ.get("FORENSIX_PICTURES_CORPUS", SHARED / "corpus-pictures"))
 
 
 @dataclass(frozen=True)
@@ -29,9 +28,5 @@ class PictureCorpus:
 
 @pytest.fixture(scope="session")
 def pictures() -> PictureCorpus:
-    truth = PICTURES / "truth.json"
-    if not truth.is_file():
-        if REQUIRE_CORPUS:
-            pytest.fail(f"FORENSIX_REQUIRE_CORPUS is set but {PICTURES} has no truth.json")
-        pytest.skip(f"picture corpus not found at {PICTURES} (clone ../shared beside the project to run this)")
+    truth = shared_corpus(PICTURES, "picture corpus") / "truth.json"
     return PictureCorpus(PICTURES, {entry["path"]: entry for entry in json.loads(truth.read_text())["files"]})
