@@ -12,7 +12,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
-from typing import Iterator, NoReturn
+from typing import Callable, Iterator, NoReturn
 
 import pytest
 from click.testing import CliRunner
@@ -48,6 +48,22 @@ def run_cli(*args: str, expect: int | None = 0):
     if expect is not None:
         assert result.exit_code == expect, result.output
     return result
+
+
+def cli_process(*args: str) -> subprocess.Popen:
+    """The CLI in a process of its own, as typed in a shell, left running (to be stopped,
+    killed or waited for by the test)."""
+    root = Path(__file__).resolve().parents[1]
+    return subprocess.Popen([sys.executable, str(root / "forensix.py"), *args], cwd=root,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def text_files(folder: Path, count: int, line: Callable[[int], str]) -> Path:
+    """A new ``folder`` of ``count`` files ``file000.txt`` ..., file ``i`` holding ``line(i)`` i + 1 times."""
+    folder.mkdir()
+    for i in range(count):
+        (folder / f"file{i:03d}.txt").write_text(line(i) * (i + 1))
+    return folder
 
 
 def export_records(case: Path) -> list[dict]:

@@ -26,7 +26,7 @@ from forensix.engine.executor import ExecutorError
 from forensix.engine.setup import PluginSpec, ScanSetup, configure
 from forensix.engine.units import EvidenceRef
 from forensix.evidence import EvidenceError, EvidenceSource, not_a_disk_image, open_evidence
-from forensix.pluginhost import NO_AUTOLOAD_ENV, PluginHost
+from forensix.pluginhost import NO_AUTOLOAD_ENV, PluginHost, call_impl
 from forensix.scanconfig import ScanConfig
 from forensix.versions import library_versions
 from forensix.volumes import recognised
@@ -302,8 +302,6 @@ def _plugin_not_configured(store: CaseStore, plugin: str, exc: Exception) -> Non
 
 def _finish(host, config: ScanConfig, stats: ScanStats) -> ScanStats:
     """``forensix_scan_finished`` in this process, where the case store is."""
-    from forensix.pluginhost import call_impl
-
     extra: dict[str, object] = {}
     for impl in host.impls("forensix_scan_finished"):
         try:

@@ -135,7 +135,6 @@ class _Item:
     """When the progress display was last given the scan's totals (a count over the queue)."""
     media: Any = None
     media_conn: Connection | None = None
-    media_result: tuple | None = None
     holes: dict[int, tuple[int, str]] = field(default_factory=dict)
 
 
@@ -232,7 +231,6 @@ class Coordinator:
         return (item.walked and item.walker_conn is None and item.media_conn is None
                 and not any(w.busy for w in self._workers) and not self.store.has_queued(item.scan_id))
 
-
     # -- the walker and the media hash ---------------------------------------
     def _start_walker(self, item: _Item) -> None:
         if self._ctx is None:
@@ -289,7 +287,6 @@ class Coordinator:
         if message[0] == "media progress":
             self.progress.media(item.ref.label, message[1], message[2])
             return
-        item.media_result = message
         if self.on_media_hash is not None:
             if message[0] == "media hash":
                 self.on_media_hash(item.ref.evidence_id, message[1], message[2], None)

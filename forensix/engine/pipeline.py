@@ -51,13 +51,12 @@ def _caller(impl: Any) -> Callable[[FileEntry, bytes], Any]:
 class FilePipeline:
     """Reads, hashes and analyses entries; counts the plugin errors it absorbed."""
 
-    def __init__(self, host: PluginHost, stage: Stage | None = None, image: Any = None,
-                 threaded_hashing: bool = False) -> None:
+    def __init__(self, host: PluginHost, stage: Stage | None = None) -> None:
         self._analyzers = _Analyzers.of(host)
-        self._threaded = threaded_hashing
         self._stage = stage or (lambda text: None)
-        self.image = image
-        """The evidence's image, whose ``failed_reads`` tells whether a read touched a hole."""
+        self.image: Any = None
+        """The evidence's image (the worker sets it for each unit), whose ``failed_reads`` tells
+        whether a read touched a hole."""
         self.plugin_errors = 0
 
     def process(self, entry: FileEntry) -> Iterator[FileRecord]:
@@ -75,7 +74,7 @@ class FilePipeline:
         warnings = list(entry.warnings)
         if entry.read_chunks is None:
             return self._unread(entry, warnings)
-        hasher = MultiHasher(self._threaded)
+        hasher = MultiHasher(threaded=False)  # the worker processes already keep every core busy
         analyzers: list[tuple[str, Any]] = []
         offset = 0
         complete = True

@@ -16,6 +16,8 @@ import functools
 from typing import Any
 
 _ERROR = ctypes.c_void_p
+EWF1_SIGNATURE = b"EVF\x09\x0d\x0a\xff\x00"
+"""The first bytes of an E01 segment (EWF version 1), which the system libewf reads."""
 
 
 class EwfError(OSError):
@@ -167,7 +169,7 @@ def open_ewf(first_segment: str) -> tuple[Any, list[str]]:
 
 def _is_ewf1(path: str) -> bool:
     with open(path, "rb") as f:
-        return f.read(8) == b"EVF\x09\x0d\x0a\xff\x00"
+        return f.read(len(EWF1_SIGNATURE)) == EWF1_SIGNATURE
 
 
 def backend() -> str:

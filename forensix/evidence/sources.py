@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from forensix.evidence.ewf import EWF1_SIGNATURE
 from forensix.evidence.images import ImageAdapter, NativeRaw, library_reason, libyal_image, raw_image
 
 _SIGNATURES: tuple[tuple[bytes, str], ...] = (
-    (b"EVF\x09\x0d\x0a\xff\x00", "ewf"),
+    (EWF1_SIGNATURE, "ewf"),
     (b"EVF2\x0d\x0a\x81\x00", "ewf"),  # Ex01
     (b"QFI\xfb", "qcow2"),
     (b"vhdxfile", "vhdx"),
@@ -22,7 +23,7 @@ _SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"# Disk DescriptorFile", "vmdk"),
     (b"conectix", "vhd"),  # dynamic VHD: a copy of the footer opens the file
 )
-_EWF_MAGICS = (b"EVF\x09\x0d\x0a\xff\x00", b"EVF2\x0d\x0a\x81\x00")
+_EWF_MAGICS = tuple(magic for magic, fmt in _SIGNATURES if fmt == "ewf")
 _NAMES = {"ewf": "E01 (EnCase)", "vmdk": "VMDK", "vhd": "VHD", "vhdx": "VHDX", "qcow2": "QCOW2"}
 """How a container format is named in messages."""
 

@@ -13,31 +13,21 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import export_records, plugin, recorded, run_cli, wait_for
+from helpers import cli_process, export_records, plugin, recorded, run_cli, text_files, wait_for
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 from proctree import alive, tree  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[2]
 FILES = 120
 
 
 @pytest.fixture()
 def evidence(tmp_path: Path) -> Path:
-    folder = tmp_path / "evidence"
-    folder.mkdir()
-    for i in range(FILES):
-        (folder / f"file{i:03d}.txt").write_text(f"contents of file {i}\n" * (i + 1))
-    return folder
+    return text_files(tmp_path / "evidence", FILES, lambda i: f"contents of file {i}\n")
 
 
 def scan_args(evidence: Path, case: Path, *extra: object) -> list[str]:
     return ["scan", str(evidence), "--case", str(case), "--no-progress", "--media-hash", "none", *map(str, extra)]
-
-
-def forensix(*args: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, str(ROOT / "forensix.py"), *args], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def descendants(pid: int) -> set[int]:
@@ -77,7 +67,7 @@ def test_a_plugin_that_hangs_past_the_file_timeout_costs_that_file_only(evidence
 def test_ctrl_c_stops_every_worker_within_two_seconds_and_the_log_says_so(evidence, tmp_path):
     plugins = plugin(tmp_path / "plugins", "slow", "time.sleep(0.2)")
     case = tmp_path / "case"
-    proc = forensix(*scan_args(evidence, case, "--plugins-dir", plugins, "--workers", 2))
+    proc = cli_process(*scan_args(evidence, case, "--plugins-dir", plugins, "--workers", 2))
     wait_for(case, 5, proc)
     tree = descendants(proc.pid)
     assert len(tree) >= 3  # the fork server and two workers at least
@@ -96,7 +86,7 @@ def test_kill_9_half_way_then_the_same_command_resumes_to_an_identical_result(ev
                      f"open({str(log)!r}, 'a').write(entry.name + '\\n')\ntime.sleep(0.03)")
     case, clean = tmp_path / "case", tmp_path / "clean"
     args = scan_args(evidence, case, "--plugins-dir", plugins, "--workers", 2)
-    proc = forensix(*args)
+    proc = cli_process(*args)
     wait_for(case, FILES // 3, proc)
     tree = descendants(proc.pid)
     proc.kill()
@@ -122,7 +112,7 @@ def test_a_completed_scan_is_skipped_and_a_killed_rescan_keeps_the_earlier_resul
     again = run_cli(*scan_args(evidence, case))
     assert "skipped" in again.stderr and export_records(case) == before
     plugins = plugin(tmp_path / "plugins", "slow", "time.sleep(0.05)")
-    proc = forensix(*scan_args(evidence, case, "--rescan", "--plugins-dir", plugins, "--workers", 2))
+    proc = cli_process(*scan_args(evidence, case, "--rescan", "--plugins-dir", plugins, "--workers", 2))
     deadline = time.monotonic() + 60
     while recorded(case) < FILES + 10:
         assert proc.poll() is None and time.monotonic() < deadline
@@ -138,7 +128,7 @@ def test_a_completed_scan_is_skipped_and_a_killed_rescan_keeps_the_earlier_resul
 def test_two_scans_or_a_report_during_a_scan_never_fork_the_log(evidence, tmp_path):
     plugins = plugin(tmp_path / "plugins", "slow", "time.sleep(0.05)")
     case = tmp_path / "case"
-    first = forensix(*scan_args(evidence, case, "--plugins-dir", plugins, "--workers", 2))
+    first = cli_process(*scan_args(evidence, case, "--plugins-dir", plugins, "--workers", 2))
     wait_for(case, 3, first)
     second = run_cli(*scan_args(evidence, case), expect=2)
     assert "in use" in second.output
@@ -160,7 +150,7 @@ def test_a_full_disk_is_one_clear_line_and_leaves_a_consistent_case(evidence, tm
         for i in range(FILES, 40 * FILES):
             (evidence / f"more{i:05d}.txt").write_text(json.dumps({"i": i}) * 20)
         case = mount / "case"
-        proc = forensix(*scan_args(evidence, case))
+        proc = cli_process(*scan_args(evidence, case))
         _, err = proc.communicate(timeout=300)
         assert proc.returncode == 74, err
         assert "disk holding the case folder is full" in err and "Traceback" not in err
@@ -177,7 +167,7 @@ def test_a_report_of_a_killed_scan_says_incomplete_on_its_first_page(evidence, t
 
     plugins = plugin(tmp_path / "plugins", "slow", "time.sleep(0.05)")
     case = tmp_path / "case"
-    proc = forensix(*scan_args(evidence, case, "--plugins-dir", plugins, "--workers", 2, "--exhibit", "JS/1"))
+    proc = cli_process(*scan_args(evidence, case, "--plugins-dir", plugins, "--workers", 2, "--exhibit", "JS/1"))
     wait_for(case, FILES // 3, proc)
     proc.kill()
     proc.communicate()
