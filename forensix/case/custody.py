@@ -187,8 +187,8 @@ def verify_report_seals(path: Path, report_id: str | None, rows: list[Mapping[st
 
 
 def logged_files(rows: Iterable[Mapping[str, Any]], action: str) -> list[dict[str, Any]]:
-    """The log's entries for ``action`` (reports or exports): their details and ``seq``;
-    ``path`` is what the entry names (exports of older versions logged ``output``)."""
+    """The log's entries for ``action`` whose details read as a JSON object: their details
+    and ``seq``; ``path`` is what the entry names (exports of older versions logged ``output``)."""
     out = []
     for row in rows:
         if row["action"] == action:
