@@ -189,6 +189,11 @@ def walk_rows(db: sqlite3.Connection, params: Mapping[str, Any], sums: Sums, ent
             yield orphans
 
 
+def evidence_row(db: sqlite3.Connection, evidence_id: int) -> sqlite3.Row | None:
+    """The evidence item's sealed columns as they are now (the seal's first section)."""
+    return db.execute(SECTIONS["evidence"], {"evidence": evidence_id}).fetchone()
+
+
 def query_params(evidence_id: int, scan_id: int, warnings_upto: int) -> dict[str, int]:
     return {"evidence": evidence_id, "scan": scan_id, "warnings_upto": warnings_upto}
 
@@ -212,7 +217,7 @@ def seal_scan(store: CaseStore, evidence_id: int, scan_id: int) -> dict[str, Any
     item's hashes as sealed, and the list's name and SHA-256)."""
     db = store.db
     upto = store.count("SELECT COALESCE(MAX(id), 0) FROM warning_rows")
-    evidence = db.execute(f"SELECT {', '.join(EVIDENCE_COLUMNS)} FROM evidence WHERE id=?", (evidence_id,)).fetchone()
+    evidence = evidence_row(db, evidence_id)
     path = list_path(store.case_dir, scan_id)
     path.parent.mkdir(exist_ok=True)
     sums = Sums()

@@ -22,6 +22,7 @@ from forensix.case.seal import (
     VOLUME_FIELDS,
     Sums,
     compute,
+    evidence_row,
     query_params,
     sqlite_rank,
     stored_bytes,
@@ -129,8 +130,7 @@ def check_seal(store: CaseStore, exhibit: str, seq: int, details: Mapping[str, A
 
 def _check_evidence(store: CaseStore, check: SealCheck, evidence_id: int, sealed: Mapping[str, Any],
                     later: list[Mapping[str, Any]]) -> None:
-    row = store.db.execute(f"SELECT {', '.join(EVIDENCE_COLUMNS)} FROM evidence WHERE id=?",
-                           (evidence_id,)).fetchone()
+    row = evidence_row(store.db, evidence_id)
     where = f"{check.exhibit}: evidence item"
     if row is None:
         check.problems.append(Problem(where, f"gone from the case; log entry {check.seq} sealed it"
