@@ -27,10 +27,10 @@ from forensix.case.store import GENESIS, action_hash
 REPORT_ACTION = "report generated"
 EXPORT_ACTION = "export made"
 SEAL_ACTION = "evidence scan completed"
+"""The entry closing a scan of an evidence item; it carries the seal of its records (:mod:`forensix.case.seal`)."""
 COMPARED_ACTION = "repository compared"
 """A comparison with the lab's repository: its entry holds ``seen_in_sha256``, the digest of the
 ``seen_in`` table it wrote (kept beside the sealed records, so outside their seals)."""
-"""The entry closing a scan of an evidence item; it carries the seal of its records (:mod:`forensix.case.seal`)."""
 _LOG_COLUMNS = ("at", "examiner", "host", "tool_version", "action", "details", "prev_hash", "hash")
 _META = re.compile(rb'<meta name="forensix-(report-id|log-head)" content="([0-9a-f:-]+)"')
 _SEAL_META = re.compile(rb'<meta name="forensix-seal" content="([0-9]+):([0-9a-f]{64})"')
@@ -187,8 +187,8 @@ def verify_report_seals(path: Path, report_id: str | None, rows: list[Mapping[st
 
 
 def logged_files(rows: Iterable[Mapping[str, Any]], action: str) -> list[dict[str, Any]]:
-    """The log's entries for ``action`` (reports or exports): their details and ``seq``;
-    ``path`` is what the entry names (exports of older versions logged ``output``)."""
+    """The log's entries for ``action`` whose details read as a JSON object: their details
+    and ``seq``; ``path`` is what the entry names (exports of older versions logged ``output``)."""
     out = []
     for row in rows:
         if row["action"] == action:
@@ -241,6 +241,8 @@ def verify_export(path: Path, entries: list[Mapping[str, Any]]) -> tuple[list[Pr
     last = entries[-1]
     return [Problem(str(path), f"altered: its SHA-256 is now {digest}; log entry {last['seq']} "
                                f"recorded {last['sha256']} for this {last.get('format', '?')} export")], ""
+
+
 def _missing_head(head: str | None, rows: list[Mapping[str, Any]]) -> str | None:
     """A report carries the last log entry it saw; if that entry is gone or
     changed, the log was cut or rewritten after the report was made."""

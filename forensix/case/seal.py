@@ -38,8 +38,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
-from forensix.atomicfile import atomic_writer
-from forensix.case.custody import case_relative, file_sha256
+from forensix.atomicfile import HashingSink, atomic_writer
+from forensix.case.custody import case_relative
 from forensix.case.schema import SCAN_COMPLETE
 from forensix.case.store import CaseStore
 
@@ -189,6 +189,11 @@ def walk_rows(db: sqlite3.Connection, params: Mapping[str, Any], sums: Sums, ent
             yield orphans
 
 
+def evidence_row(db: sqlite3.Connection, evidence_id: int) -> sqlite3.Row | None:
+    """The evidence item's sealed columns as they are now (the seal's first section)."""
+    return db.execute(SECTIONS["evidence"], {"evidence": evidence_id}).fetchone()
+
+
 def query_params(evidence_id: int, scan_id: int, warnings_upto: int) -> dict[str, int]:
     return {"evidence": evidence_id, "scan": scan_id, "warnings_upto": warnings_upto}
 
@@ -212,12 +217,12 @@ def seal_scan(store: CaseStore, evidence_id: int, scan_id: int) -> dict[str, Any
     item's hashes as sealed, and the list's name and SHA-256)."""
     db = store.db
     upto = store.count("SELECT COALESCE(MAX(id), 0) FROM warning_rows")
-    evidence = db.execute(f"SELECT {', '.join(EVIDENCE_COLUMNS)} FROM evidence WHERE id=?", (evidence_id,)).fetchone()
+    evidence = evidence_row(db, evidence_id)
     path = list_path(store.case_dir, scan_id)
     path.parent.mkdir(exist_ok=True)
     sums = Sums()
-    with atomic_writer(path) as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=1,
-                                                    mtime=0) as out:
+    with atomic_writer(path) as raw, gzip.GzipFile(filename="", mode="wb", fileobj=(sink := HashingSink(raw)),
+                                                    compresslevel=1, mtime=0) as out:
         out.write(json.dumps({"forensix_seal_list": SEAL_VERSION, "evidence": evidence_id, "scan": scan_id}).encode()
                   + b"\n")
         lines: list[str] = []
@@ -231,7 +236,7 @@ def seal_scan(store: CaseStore, evidence_id: int, scan_id: int) -> dict[str, Any
             out.write(("\n".join(lines) + "\n").encode())
     return {"version": SEAL_VERSION, "sha256": sums.root(), "sections": sums.sections(), "rows": dict(sums.rows),
             "warnings_upto": upto, "evidence": {k: evidence[k] for k in EVIDENCE_COLUMNS},
-            "list": case_relative(store.case_dir, path), "list_sha256": file_sha256(path)}
+            "list": case_relative(store.case_dir, path), "list_sha256": sink.sha256.hexdigest()}
 
 
 def drop_superseded_lists(store: CaseStore, evidence_id: int) -> None:

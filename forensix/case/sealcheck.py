@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
 
-from forensix.case.custody import SEAL_ACTION, Problem, file_sha256, resolve_logged
+from forensix.case.custody import SEAL_ACTION, Problem, file_sha256, logged_files, resolve_logged
 from forensix.case.scanstate import COMPLETE, exhibit_states
 from forensix.case.seal import (
     EVIDENCE_COLUMNS,
@@ -22,6 +22,7 @@ from forensix.case.seal import (
     VOLUME_FIELDS,
     Sums,
     compute,
+    evidence_row,
     query_params,
     sqlite_rank,
     stored_bytes,
@@ -32,6 +33,8 @@ from forensix.wording import plural
 
 NAMED = 100
 """Changes named one by one for each evidence item; beyond that they are counted."""
+_HASHED_START, _HASHED_END = "evidence hashed (start)", "evidence hashed (end)"
+"""The log entries of the media hashes (:func:`forensix.case.integrity.record_media_hashes`)."""
 
 
 def _entry(line: str) -> tuple:
@@ -79,16 +82,8 @@ class SealCheck:
 
 def seal_entries(rows: Iterable[Mapping[str, Any]]) -> dict[int, tuple[int, dict[str, Any]]]:
     """Evidence id -> (seq, details) of the last log entry closing a scan of it."""
-    out: dict[int, tuple[int, dict[str, Any]]] = {}
-    for row in rows:
-        if row["action"] == SEAL_ACTION:
-            try:
-                details = json.loads(row["details"])
-            except ValueError:
-                continue  # an altered entry: verify_chain names it
-            if isinstance(details, dict) and isinstance(details.get("evidence_id"), int):
-                out[details["evidence_id"]] = (row["seq"], details)
-    return out
+    return {details["evidence_id"]: (details["seq"], details) for details in logged_files(rows, SEAL_ACTION)
+            if isinstance(details.get("evidence_id"), int)}
 
 
 def _readable(details: Mapping[str, Any]) -> bool:
@@ -135,8 +130,7 @@ def check_seal(store: CaseStore, exhibit: str, seq: int, details: Mapping[str, A
 
 def _check_evidence(store: CaseStore, check: SealCheck, evidence_id: int, sealed: Mapping[str, Any],
                     later: list[Mapping[str, Any]]) -> None:
-    row = store.db.execute(f"SELECT {', '.join(EVIDENCE_COLUMNS)} FROM evidence WHERE id=?",
-                           (evidence_id,)).fetchone()
+    row = evidence_row(store.db, evidence_id)
     where = f"{check.exhibit}: evidence item"
     if row is None:
         check.problems.append(Problem(where, f"gone from the case; log entry {check.seq} sealed it"
@@ -162,19 +156,13 @@ def _same(a: Any, b: Any) -> bool:
 def _later_hashes(later: list[Mapping[str, Any]], path: Any) -> dict[str, tuple[int, str]]:
     """Evidence columns set by media hashes logged after the seal: column -> (seq, value)."""
     out: dict[str, tuple[int, str]] = {}
-    for row in later:
-        if row["action"] not in ("evidence hashed (start)", "evidence hashed (end)"):
-            continue
-        try:
-            details = json.loads(row["details"])
-        except ValueError:
-            continue
-        if not isinstance(details, dict) or details.get("path") != path:
-            continue
-        prefix = "" if row["action"].endswith("(start)") else "end_"
-        for algorithm in ("md5", "sha1", "sha256"):
-            if details.get(algorithm):
-                out[prefix + algorithm] = (row["seq"], details[algorithm])
+    for action, prefix in ((_HASHED_START, ""), (_HASHED_END, "end_")):
+        for details in logged_files(later, action):
+            if details["path"] != path:
+                continue
+            for algorithm in ("md5", "sha1", "sha256"):
+                if details.get(algorithm):
+                    out[prefix + algorithm] = (details["seq"], details[algorithm])
     return out
 
 
@@ -366,19 +354,14 @@ def logged_media(rows: Iterable[Mapping[str, Any]], items: Iterable[Mapping[str,
     rows = list(rows)
     out = {evidence_id: (seq, dict(details["seal"]["evidence"]), "the seal of its scan")
            for evidence_id, (seq, details) in seal_entries(rows).items() if _readable(details)}
+    hashed = logged_files(rows, _HASHED_START)
     for ev in items:
         if ev["id"] in out:
             continue
-        for row in reversed(rows):
-            if row["action"] != "evidence hashed (start)":
-                continue
-            try:
-                details = json.loads(row["details"])
-            except ValueError:
-                continue
-            if isinstance(details, dict) and details.get("path") == ev["path"] and details.get("sha256"):
+        for details in reversed(hashed):
+            if details["path"] == ev["path"] and details.get("sha256"):
                 hashes = {k: details.get(k) for k in ("path", "md5", "sha1", "sha256")}
                 hashes.update(stored_md5=ev["stored_md5"], stored_sha1=ev["stored_sha1"])
-                out[ev["id"]] = (row["seq"], hashes, "the media hash its scan logged")
+                out[ev["id"]] = (details["seq"], hashes, "the media hash its scan logged")
                 break
     return out

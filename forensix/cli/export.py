@@ -10,14 +10,12 @@ from pathlib import Path
 
 import click
 
-from forensix.case.custody import case_relative
+from forensix.case.custody import EXPORT_ACTION, case_relative
 from forensix.cli.caseopen import open_case, open_case_to_log
 from forensix.cli.console import UserError, console
 from forensix.exports import INCLUDES, ExportOptions, formats
 from forensix.exports.output import atomic_file, standard_output
 from forensix.exports.times import DeviceZone
-
-EXPORT_ACTION = "export made"
 
 
 @click.command("export")

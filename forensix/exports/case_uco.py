@@ -32,6 +32,7 @@ import uuid
 from pathlib import PurePosixPath
 from typing import IO, Any, Iterable, Iterator, Mapping
 
+from forensix.case.custody import EXPORT_ACTION, REPORT_ACTION
 from forensix.case.store import CaseStore
 from forensix.exports import ExportOptions
 from forensix.exports.times import DeviceZone
@@ -52,7 +53,7 @@ CONTEXT = {
 HASH_NAMES = {"md5": "MD5", "sha1": "SHA1", "sha256": "SHA256"}
 _FILE_TIMES = {"mtime": "modifiedTime", "atime": "accessedTime", "ctime": "metadataChangeTime",
                "crtime": "observableCreatedTime"}
-SCAN_STARTED, REPORT, EXPORT, HASHSET_LOADED = "scan started", "report generated", "export made", "hash set loaded"
+SCAN_STARTED, HASHSET_LOADED = "scan started", "hash set loaded"
 
 
 class _Ids:
@@ -352,7 +353,7 @@ def _action(ids: _Ids, entry: _LogEntry, evidence_ids: Mapping[str, str], set_id
     if entry.action == HASHSET_LOADED and d.get("name") in set_ids:
         objects.append(ids("HashSet", d["name"], str(d.get("source_sha256"))))
     results = []
-    if entry.action in (REPORT, EXPORT) and d.get("sha256"):
+    if entry.action in (REPORT_ACTION, EXPORT_ACTION) and d.get("sha256"):
         path = str(d.get("path") or d.get("output") or "")
         results.append(_file(ids, ids("Output", entry.seq, path, d["sha256"]), path, {"sha256": d["sha256"]},
                              **{"uco-core:name": f"{entry.action.split()[0]} {d.get('format') or 'html'}"}))

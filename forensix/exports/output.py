@@ -7,42 +7,21 @@ under a name the log vouches for, nor destroys an earlier export.
 """
 from __future__ import annotations
 
-import hashlib
 import io
 import sys
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Iterator
 
-from forensix.atomicfile import atomic_writer
+from forensix.atomicfile import HashingSink, atomic_writer
 
 BUFFER = 1 << 20
-
-
-class _HashingSink(io.RawIOBase):
-    """Bytes on their way to the file, hashed as they pass (no second read)."""
-
-    def __init__(self, file: IO[bytes] | None) -> None:
-        self._file = file
-        self.sha256 = hashlib.sha256()
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, data: bytes) -> int:  # type: ignore[override]
-        if self._file is None:  # abandoned: text still buffered goes nowhere
-            return len(data)
-        self.sha256.update(data)
-        return self._file.write(data)
-
-    def abandon(self) -> None:
-        self._file = None
 
 
 class Written:
     """The text stream a format writes to, and the file's SHA-256 once closed."""
 
-    def __init__(self, stream: IO[str], sink: _HashingSink) -> None:
+    def __init__(self, stream: IO[str], sink: HashingSink) -> None:
         self.stream = stream
         self._sink = sink
         self.sha256 = ""
@@ -57,7 +36,7 @@ def atomic_file(path: Path) -> Iterator[Written]:
     """Write ``path`` all or nothing (:func:`forensix.atomicfile.atomic_writer`), as UTF-8
     text hashed on its way to the file."""
     with atomic_writer(path) as raw:
-        sink = _HashingSink(raw)
+        sink = HashingSink(raw)
         written = Written(io.TextIOWrapper(io.BufferedWriter(sink, BUFFER), encoding="utf-8", newline=""), sink)
         try:
             yield written

@@ -14,7 +14,6 @@ from datetime import datetime, timezone
 from typing import Any, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-TIME_FIELDS = ("mtime", "atime", "ctime", "crtime")
 ZONE_LESS_FS = ("fat12", "fat16", "fat32", "exfat")
 """File systems whose times The Sleuth Kit reads as local time (see ``tskwalk.pin_utc``)."""
 

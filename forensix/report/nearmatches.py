@@ -8,10 +8,10 @@ like every alert, never shown.
 """
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from forensix.pdq import ORIENTATION_WORDS, THRESHOLD
+from forensix.report.leads import json_or_empty
 
 
 def near_matches(builder: Any) -> dict[str, Any]:
@@ -27,7 +27,7 @@ def near_matches(builder: Any) -> dict[str, Any]:
         " ORDER BY CAST(json_extract(f.detail, '$.distance') AS INTEGER), files.evidence_id, files.path")
     items = []
     for row in rows:
-        match = json.loads(row["detail"] or "{}")
+        match = json_or_empty(row["detail"])
         items.append({
             "file_id": row["id"], "exhibit": builder.labels.get(row["evidence_id"], "?"), "path": row["path"],
             "deleted": bool(row["deleted"]), "container": row["container"], "sha256": row["sha256"],

@@ -14,6 +14,7 @@ from typing import Any
 
 from forensix.case.custody import COMPARED_ACTION
 from forensix.lab.seenin import KIND_ORDER
+from forensix.report.leads import json_or_empty
 
 KIND_WORDS = dict(zip(KIND_ORDER, ("file (SHA-256)", "picture (PDQ hash)", "camera serial", "e-mail address",
                                    "public IP address")))
@@ -27,12 +28,7 @@ def seen_in(builder: Any) -> dict[str, Any]:
     log entry details and time, or None), ``items`` (alerts first, then by kind and value)
     and ``files`` (how many files of this case were seen elsewhere)."""
     comparisons = [a for a in builder.actions if a["action"] == COMPARED_ACTION]
-    compared = None
-    if comparisons:
-        try:
-            compared = {**json.loads(comparisons[-1]["details"]), "at": comparisons[-1]["at"]}
-        except ValueError:
-            compared = {"at": comparisons[-1]["at"]}
+    compared = {**json_or_empty(comparisons[-1]["details"]), "at": comparisons[-1]["at"]} if comparisons else None
     rows = builder.db.execute(
         "SELECT s.entries, files.id, files.evidence_id, files.path, files.alert, files.deleted FROM seen_in s"
         " JOIN files ON files.id = s.file_id ORDER BY files.evidence_id, files.path, files.id") if compared else ()
