@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from forensix.atomicfile import atomic_writer
+from forensix.case.schema import has_seen_in
 from forensix.case.store import GENESIS, action_hash
 
 REPORT_ACTION = "report generated"
@@ -268,8 +269,7 @@ def seen_in_digest(rows: Iterable[tuple[int, str]]) -> str:
 def verify_seen_in(db: sqlite3.Connection, rows: Iterable[Mapping[str, Any]]) -> tuple[list[Problem], str]:
     """What other cases saw (``seen_in``) against the log entry of the last comparison that wrote it:
     the table lies outside the scans' seals, so this digest is what vouches for it."""
-    present = db.execute("SELECT 1 FROM sqlite_master WHERE name='seen_in'").fetchone() is not None
-    table = db.execute("SELECT file_id, entries FROM seen_in ORDER BY file_id").fetchall() if present else []
+    table = db.execute("SELECT file_id, entries FROM seen_in ORDER BY file_id").fetchall() if has_seen_in(db) else []
     entries = logged_files(rows, COMPARED_ACTION)
     if not entries:
         return ([Problem("seen in other cases", f"{len(table):,} records say what other cases saw, but the log holds"

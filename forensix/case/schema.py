@@ -136,6 +136,12 @@ def bring_up_to_date(db: sqlite3.Connection, case_dir: Path) -> int | None:
     return version
 
 
+def has_seen_in(db: sqlite3.Connection) -> bool:
+    """Whether the case holds the ``seen_in`` table: a case opened read-only from before the lab
+    has not been brought up to date, so readers ask rather than assume."""
+    return db.execute("SELECT 1 FROM sqlite_master WHERE name='seen_in'").fetchone() is not None
+
+
 def _schema_version(db: sqlite3.Connection) -> int | None:
     try:
         row = db.execute("SELECT value FROM case_info WHERE key='schema_version'").fetchone()

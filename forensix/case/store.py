@@ -26,6 +26,7 @@ from forensix.case.schema import (
     CaseError,
     bring_up_to_date,
     connect_read_only,
+    has_seen_in,
 )
 from forensix.case.storedrecord import StoredRecord
 
@@ -292,10 +293,9 @@ class CaseStore:
         """The public export records, in a stable order (evidence, volume, path): a shadow copy and
         its live volume share an offset, so the volume key is part of the order. A record seen in
         another case gains ``seen_in``, kept beside the sealed records (:mod:`forensix.lab.seenin`)."""
-        seen = self.db.execute("SELECT 1 FROM sqlite_master WHERE name='seen_in'").fetchone() is not None
-        cur = self.db.execute("SELECT record, " + ("(SELECT entries FROM seen_in WHERE file_id=files.id)" if seen
-                                                   else "NULL") +
-                              " FROM files ORDER BY evidence_id, volume_offset, volume_key, path, inode")
+        seen = "(SELECT entries FROM seen_in WHERE file_id=files.id)" if has_seen_in(self.db) else "NULL"
+        cur = self.db.execute(f"SELECT record, {seen} FROM files ORDER BY evidence_id, volume_offset, volume_key,"
+                              " path, inode")
         for text, entries in cur:
             record = json.loads(text)
             if entries is not None:
@@ -309,6 +309,10 @@ class CaseStore:
     # A walker's files wait here, in the case, until their records are stored: a
     # queue entry is taken when handed to a worker and stays (taken) until the scan
     # completes, so a killed scan resumes by releasing what is taken but not recorded.
+    _QUEUE = ("INSERT INTO pending(scan_id, volume_offset, fs_type, inode, path, priority, sort_key, size, ref,"
+              " volume_key)")
+    _KEY_INDEX = "CREATE INDEX IF NOT EXISTS file_rows_key ON file_rows(scan_id, volume_offset, inode, path, volume_key)"
+    """Kept only while a resumed walk looks up which files are already recorded."""
     _KEY = ("f.scan_id=pending.scan_id AND f.volume_offset=pending.volume_offset AND f.inode=pending.inode"
             " AND f.path=pending.path AND f.volume_key=pending.volume_key")
 
@@ -318,13 +322,10 @@ class CaseStore:
         sort_key, size, ref_json, volume_key)``; with ``skip_recorded`` (a resumed walk), those
         whose record is already stored are not queued again."""
         if not skip_recorded:
-            self.db.executemany(
-                "INSERT INTO pending(scan_id, volume_offset, fs_type, inode, path, priority, sort_key, size, ref,"
-                " volume_key) VALUES(?,?,?,?,?,?,?,?,?,?)", ((scan_id, *row) for row in rows))
+            self.db.executemany(f"{self._QUEUE} VALUES(?,?,?,?,?,?,?,?,?,?)", ((scan_id, *row) for row in rows))
             return
         self.db.executemany(
-            "INSERT INTO pending(scan_id, volume_offset, fs_type, inode, path, priority, sort_key, size, ref,"
-            " volume_key) SELECT :0,:1,:2,:3,:4,:5,:6,:7,:8,:9 WHERE NOT EXISTS (SELECT 1 FROM file_rows f"
+            f"{self._QUEUE} SELECT :0,:1,:2,:3,:4,:5,:6,:7,:8,:9 WHERE NOT EXISTS (SELECT 1 FROM file_rows f"
             " WHERE f.scan_id=:0 AND f.volume_offset=:1 AND f.inode=:3 AND f.path=:4 AND f.volume_key=:9)",
             ({str(i): v for i, v in enumerate((scan_id, *row))} for row in rows))
 
@@ -336,12 +337,10 @@ class CaseStore:
             if not walked:
                 self.db.execute("DELETE FROM pending WHERE scan_id=?", (scan_id,))
                 if resumed:
-                    self.db.execute("CREATE INDEX IF NOT EXISTS file_rows_key ON file_rows(scan_id, volume_offset,"
-                                    " inode, path, volume_key)")
+                    self.db.execute(self._KEY_INDEX)
                 return
             if resumed:
-                self.db.execute("CREATE INDEX IF NOT EXISTS file_rows_key ON file_rows(scan_id, volume_offset,"
-                                " inode, path, volume_key)")
+                self.db.execute(self._KEY_INDEX)
                 self.db.execute(f"DELETE FROM pending WHERE scan_id=? AND taken=1 AND EXISTS (SELECT 1 FROM"
                                 f" file_rows f WHERE {self._KEY})", (scan_id,))
                 self.db.execute("DROP INDEX file_rows_key")

@@ -24,7 +24,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import BinaryIO
 
-SIGNATURE = b"EVF\x09\x0d\x0a\xff\x00"
+from forensix.evidence.ewf import EWF1_SIGNATURE as SIGNATURE
+
 SECTOR = 512
 SECTORS_PER_CHUNK = 64
 CHUNK = SECTOR * SECTORS_PER_CHUNK

@@ -15,7 +15,7 @@ from typing import Any, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 ZONE_LESS_FS = ("fat12", "fat16", "fat32", "exfat")
-"""File systems whose times The Sleuth Kit reads as local time (see ``tskwalk.pin_utc``)."""
+"""File systems whose times The Sleuth Kit reads as local time (see ``forensix.walkers.tsk.pin_utc``)."""
 
 
 class DeviceZone:
