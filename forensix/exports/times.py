@@ -14,8 +14,8 @@ from datetime import datetime, timezone
 from typing import Any, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-ZONE_LESS_FS = ("fat12", "fat16", "fat32", "exfat")
-"""File systems whose times The Sleuth Kit reads as local time (see ``forensix.walkers.tsk.pin_utc``)."""
+from forensix.walkers.tsk import ZONE_LESS_FS
+
 
 
 class DeviceZone:

@@ -18,6 +18,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
+from forensix.walkers.tsk import ZONE_LESS_FS
+
 UTC = "UTC"
 DEVICE = "device local time (FAT, no zone)"
 ARCHIVE = "local time of the archive's maker (no zone)"
@@ -25,7 +27,7 @@ TIME_FIELDS = (("mtime", "modified"), ("atime", "accessed"), ("ctime", "changed"
 
 
 def is_device_local(fs_type: str | None) -> bool:
-    return bool(fs_type) and (fs_type.startswith("fat") or fs_type == "exfat")
+    return fs_type in ZONE_LESS_FS
 
 
 class TimeFormatter:

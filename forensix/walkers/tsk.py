@@ -48,6 +48,11 @@ def fs_type_name(fs: pytsk3.FS_Info) -> str:
     return _FS_NAMES.get(int(fs.info.ftype), f"tsk-{int(fs.info.ftype)}")
 
 
+ZONE_LESS_FS = ("fat12", "fat16", "fat32", "exfat")
+"""File systems whose times carry no zone (the device's local time), read as UTC by :func:`pin_utc`:
+exports and the report say so, and convert them with ``--device-timezone``."""
+
+
 def pin_utc() -> None:
     """Make TSK convert zone-less times (FAT stores the device's local time) as UTC.
 
