@@ -75,7 +75,7 @@ def open_volume(image: Any, volume: VolumeRef, secrets: Secrets = NONE) -> Opene
 
 
 def _root(image: Any) -> Place:
-    return Place(image, 0, image.size, 0, 0)
+    return Place(image, 0, image.size)
 
 
 class _Explorer:
