@@ -40,9 +40,9 @@ def discover(image: Any, warn: Warn, secrets: Secrets = NONE, shadow_copies: boo
 
 
 def recognised(image: Any) -> bool:
-    """Whether anything at all is recognised in the image (a file system, a partition, a layer)."""
-    return any(True for _ in discover(image, lambda _: None) if _.fs is not None or _.state is not None) or bool(
-        detect(_root(image)))
+    """Whether anything at all is recognised in the image (a file system, a partition, a layer);
+    the few reads of a layer's signature first, a discovery only failing that."""
+    return detect(_root(image)) is not None or any(found.recognised for found in discover(image, lambda _: None))
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +109,7 @@ class _Explorer:
         for sub in table:
             for found in self.explore(place.slice(sub.offset, sub.length), path.then(sub.step, sub.label),
                                       depth + 1, sub):
-                usable = usable or found.fs is not None or found.state is not None
+                usable = usable or found.recognised
                 yield found
         if usable:
             return

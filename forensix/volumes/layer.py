@@ -55,6 +55,11 @@ class Found:
     def length(self) -> int:
         return self.place.length
 
+    @property
+    def recognised(self) -> bool:
+        """Something is known here: a file system, or a layer said locked, unlocked or not readable."""
+        return self.fs is not None or self.state is not None
+
 
 @dataclass(slots=True)
 class Scope:
