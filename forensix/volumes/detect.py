@@ -2,9 +2,9 @@
 container, or a file system The Sleuth Kit does not read. Cheap: a few small reads."""
 from __future__ import annotations
 
+from forensix.volumes.lvmtext import SECTOR, label_sector
 from forensix.volumes.streams import Place
 
-SECTOR = 512
 NOT_READABLE = {
     "btrfs": (0x10040, b"_BHRfS_M"),
     "f2fs": (0x400, bytes.fromhex("1020f5f2")),
@@ -20,7 +20,7 @@ def detect(place: Place) -> str | None:
         return "bitlocker"
     if head[:6] == b"LUKS\xba\xbe":
         return "luks"
-    if any(head[s:s + 8] == b"LABELONE" and head[s + 24:s + 32] == b"LVM2 001" for s in range(0, 4 * SECTOR, SECTOR)):
+    if label_sector(head) is not None:
         return "lvm"
     if head[32:36] == b"NXSB":
         return "apfs"
