@@ -93,7 +93,7 @@ class _Explorer:
             yield from _LAYERS[layer].explore(self.scope, place, path, depth)
             return
         if layer in NOT_READABLE:
-            name = {"btrfs": "Btrfs", "f2fs": "F2FS", "refs": "ReFS"}[layer]
+            name = NOT_READABLE[layer][0]
             warn(f"{name} file system {path.where(place)}: recognised, but forensix cannot read it; "
                  "its files are not listed")
             yield Found(path.ref(place, None), place, f"{name} file system (not readable)", slot=_slot(part),

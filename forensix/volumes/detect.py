@@ -6,11 +6,12 @@ from forensix.volumes.lvmtext import SECTOR, label_sector
 from forensix.volumes.streams import Place
 
 NOT_READABLE = {
-    "btrfs": (0x10040, b"_BHRfS_M"),
-    "f2fs": (0x400, bytes.fromhex("1020f5f2")),
-    "refs": (3, b"ReFS\0\0\0\0"),
+    "btrfs": ("Btrfs", 0x10040, b"_BHRfS_M"),
+    "f2fs": ("F2FS", 0x400, bytes.fromhex("1020f5f2")),
+    "refs": ("ReFS", 3, b"ReFS\0\0\0\0"),
 }
-"""File systems recognised but not read: each costs a warning naming it, never silence."""
+"""File systems recognised but not read (name in warnings, where the signature lies, the signature):
+each costs a warning naming it, never silence."""
 
 
 def detect(place: Place) -> str | None:
@@ -26,7 +27,7 @@ def detect(place: Place) -> str | None:
         return "apfs"
     if head[:4] == b"XFSB":
         return "xfs"
-    for name, (offset, magic) in NOT_READABLE.items():
+    for name, (_, offset, magic) in NOT_READABLE.items():
         if place.head(offset, len(magic)) == magic:
             return name
     return None
