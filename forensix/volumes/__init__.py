@@ -68,7 +68,7 @@ def open_volume(image: Any, volume: VolumeRef, secrets: Secrets = NONE) -> Opene
             else:
                 place = _REOPEN[step[0]](place, step, secrets)
     if volume.fs_type == "xfs":
-        return OpenedVolume(xfs.reopen_fs(place, (), secrets), place)
+        return OpenedVolume(xfs.open_fs(place), place)
     import pytsk3
 
     return OpenedVolume(pytsk3.FS_Info(place.stream.tsk, offset=place.offset), place)
