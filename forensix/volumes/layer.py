@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
 from forensix.engine.units import Step, VolumeRef
+from forensix.evidence.images import library_reason as reason
 from forensix.volumes.secrets import Secrets
 from forensix.volumes.streams import Place, library_stream
 
@@ -137,9 +138,3 @@ def unlock(handle: Any, setters: dict[str, Callable[[str], Any]], secrets: Secre
         except LIBRARY_ERRORS:
             continue
     return None, tried
-
-
-def reason(exc: BaseException) -> str:
-    from forensix.evidence.images import library_reason
-
-    return library_reason(exc) if isinstance(exc, Exception) else str(exc)
