@@ -98,19 +98,15 @@ class LabScan:
         A repository that fails now costs a warning: the scan itself is complete and logged."""
         if not self.repo:
             return
-        from forensix.lab.repository import Repository, RepositoryError
-        from forensix.lab.seenin import compare
+        from forensix.lab.repository import RepositoryError
+        from forensix.lab.seenin import compare_at
 
         try:
-            repo = Repository.connect(self.repo)
-            try:
-                outcome = compare(store, repo)
-            finally:
-                repo.close()
+            outcome, where = compare_at(store, self.repo)
         except RepositoryError as exc:
             console.warning(f"{exc}; the scan is complete: run forensix repo add {store.case_dir} later")
             return
-        console.info(f"{store.case_dir}: {outcome.words(repo.where)}")
+        console.info(f"{store.case_dir}: {outcome.words(where)}")
 
 
 def _check_broker(url: str) -> None:

@@ -49,18 +49,14 @@ def add(case: Path, url: str) -> None:
     and give each of its records seen in another case a ``seen_in``. Run it again to learn what
     cases added later saw."""
     lab_modules()
-    from forensix.lab.repository import Repository, RepositoryError
-    from forensix.lab.seenin import NoCaseNumber, compare
+    from forensix.lab.repository import RepositoryError
+    from forensix.lab.seenin import NoCaseNumber, compare_at
 
     store = open_case(case, write=True)  # held until closed: one writer at a time
     try:
-        repo = Repository.connect(url)
-        try:
-            outcome = compare(store, repo)
-        finally:
-            repo.close()
+        outcome, where = compare_at(store, url)
     except (RepositoryError, NoCaseNumber) as exc:
         raise UserError(str(exc)) from None
     finally:
         store.close()
-    console.info(f"{case}: {outcome.words(repo.where)}")
+    console.info(f"{case}: {outcome.words(where)}")

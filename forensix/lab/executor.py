@@ -95,7 +95,6 @@ class _Flight:
 
     state: Any
     payload: dict[str, Any]
-    check: list[Any]
     sent_seq: int = 0
     sent_at: float = 0.0
     unsent: bool = True
@@ -109,6 +108,11 @@ class _Flight:
     careful: bool = False
     fruitless: int = 0
     refusals: int = 0
+
+    @property
+    def check(self) -> list[Any]:
+        """What the unit's messages must name (:func:`forensix.lab.wire.unit_check`), as sent with it."""
+        return self.payload["check"]
 
 
 class CeleryExecutor:
@@ -150,7 +154,7 @@ class CeleryExecutor:
         unit = state.unit
         payload = {**self.common, "unit": unit_to_data(unit), "check": unit_check(unit),
                    "evidence_size": self.sizes.get(unit.evidence.evidence_id)}
-        flight = self.flights[unit.unit_id] = _Flight(state, payload, payload["check"])
+        flight = self.flights[unit.unit_id] = _Flight(state, payload)
         self._send(flight)
 
     def busy(self) -> bool:

@@ -141,9 +141,8 @@ class Repository:
             self.db.execute(sql.SQL("GRANT USAGE, SELECT ON SEQUENCE forensix_cases_id_seq TO {}").format(
                 sql.Identifier(role)))
 
-    def add(self, case_number: str, agency: str | None, exhibits: Iterable[str], sightings: Iterable[Sighting]) -> int:
+    def add(self, case_number: str, agency: str | None, exhibits: Iterable[str], sightings: Iterable[Sighting]) -> None:
         """Put a case's exhibits in the repository, replacing what an earlier add put there for them."""
-        rows = 0
         with self._transaction():
             found = self._one("SELECT id FROM forensix_cases WHERE case_number=?", case_number)
             if found is None:
@@ -161,8 +160,6 @@ class Repository:
             while batch := [(case_id, s.exhibit, s.kind, s.value, s.path, s.copies, s.scanned_at)
                             for s in islice(pending, 5000)]:
                 cursor.executemany(insert, batch)
-                rows += len(batch)
-        return rows
 
     def seen_elsewhere(self, case_number: str, values: Iterable[tuple[str, str]]) -> dict[tuple[str, str], list[Seen]]:
         """Every value of ``values`` that another case (another case number) holds, with where."""

@@ -95,6 +95,16 @@ def compare(store: CaseStore, repo: Repository, add: bool = True) -> Outcome:
     return Outcome(added, len(values), touched, others)
 
 
+def compare_at(store: CaseStore, url: str) -> tuple[Outcome, str]:
+    """:func:`compare` with the repository at ``url``, connected for it alone; also returns where
+    that is, as it may be shown (host and database)."""
+    repo = Repository.connect(url)
+    try:
+        return compare(store, repo), repo.where
+    finally:
+        repo.close()
+
+
 def _values(store: CaseStore, exhibits: dict[int, tuple[str, str | None]]) -> dict[int, _File]:
     """The values each file of the case's current scans offers, by file id."""
     files: dict[int, _File] = {}

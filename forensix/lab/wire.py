@@ -24,8 +24,7 @@ def unit_to_data(unit: WorkUnit) -> dict[str, Any]:
 
 def unit_from_data(data: dict[str, Any], map_path: Callable[[str], str] = str) -> WorkUnit:
     """The unit, with its evidence at the path this machine reads it from."""
-    evidence = EvidenceRef(**data["evidence"])
-    evidence = EvidenceRef(evidence.evidence_id, map_path(evidence.path), evidence.fmt, evidence.label)
+    evidence = EvidenceRef(**{**data["evidence"], "path": map_path(data["evidence"]["path"])})
     return WorkUnit(int(data["unit_id"]), evidence, VolumeRef.from_json(data["volume"]),
                     tuple(ref_from_json(text) for text in data["files"]), tuple(int(s) for s in data["seqs"]))
 

@@ -40,9 +40,9 @@ def discover(image: Any, warn: Warn, secrets: Secrets = NONE, shadow_copies: boo
 
 
 def recognised(image: Any) -> bool:
-    """Whether anything at all is recognised in the image (a file system, a partition, a layer)."""
-    return any(True for _ in discover(image, lambda _: None) if _.fs is not None or _.state is not None) or bool(
-        detect(_root(image)))
+    """Whether anything at all is recognised in the image (a file system, a partition, a layer);
+    the few reads of a layer's signature first, a discovery only failing that."""
+    return detect(_root(image)) is not None or any(found.recognised for found in discover(image, lambda _: None))
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,14 +68,14 @@ def open_volume(image: Any, volume: VolumeRef, secrets: Secrets = NONE) -> Opene
             else:
                 place = _REOPEN[step[0]](place, step, secrets)
     if volume.fs_type == "xfs":
-        return OpenedVolume(xfs.reopen_fs(place, (), secrets), place)
+        return OpenedVolume(xfs.open_fs(place), place)
     import pytsk3
 
     return OpenedVolume(pytsk3.FS_Info(place.stream.tsk, offset=place.offset), place)
 
 
 def _root(image: Any) -> Place:
-    return Place(image, 0, image.size, 0, 0)
+    return Place(image, 0, image.size)
 
 
 class _Explorer:
@@ -93,7 +93,7 @@ class _Explorer:
             yield from _LAYERS[layer].explore(self.scope, place, path, depth)
             return
         if layer in NOT_READABLE:
-            name = {"btrfs": "Btrfs", "f2fs": "F2FS", "refs": "ReFS"}[layer]
+            name = NOT_READABLE[layer][0]
             warn(f"{name} file system {path.where(place)}: recognised, but forensix cannot read it; "
                  "its files are not listed")
             yield Found(path.ref(place, None), place, f"{name} file system (not readable)", slot=_slot(part),
@@ -109,7 +109,7 @@ class _Explorer:
         for sub in table:
             for found in self.explore(place.slice(sub.offset, sub.length), path.then(sub.step, sub.label),
                                       depth + 1, sub):
-                usable = usable or found.fs is not None or found.state is not None
+                usable = usable or found.recognised
                 yield found
         if usable:
             return

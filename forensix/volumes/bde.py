@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from forensix.volumes.layer import LIBRARY_ERRORS, Found, Opened, Scope, VolumePath, encrypted, reason, reopened, unlock
+from forensix.volumes.layer import Found, Opened, Scope, VolumePath, encrypted, open_encrypted, reopened
 from forensix.volumes.partitions import open_tsk
 from forensix.volumes.secrets import PASSWORD, RECOVERY_KEY, STARTUP_KEY, Secrets
 from forensix.volumes.streams import Place
@@ -29,21 +29,9 @@ def reopen(place: Place, step: tuple, secrets: Secrets) -> Place:
 
 
 def _open(place: Place, secrets: Secrets, kind: str | None = None) -> Opened:
-    """``(volume, kind of secret that unlocked it, state, why not)``; volume None when it stays closed."""
     import pybde
 
     volume = pybde.volume()
-    try:
-        volume.open_file_object(place.file_object())
-    except LIBRARY_ERRORS as exc:
-        return None, None, "not readable", f"its metadata cannot be read ({reason(exc)})"
     setters = {RECOVERY_KEY: volume.set_recovery_password, STARTUP_KEY: volume.read_startup_key,
                PASSWORD: volume.set_password}
-    if not volume.is_locked():
-        return volume, None, "", ""
-    opened, tried = unlock(volume, setters, secrets, kind)
-    if opened is not None:
-        return volume, opened, "", ""
-    if tried:
-        return None, None, "locked", f"the {' and the '.join(tried)} given do{'es' if len(tried) == 1 else ''} not unlock it"
-    return None, None, "locked", f"it is locked; give {OPTIONS} to read it"
+    return open_encrypted(volume, place, setters, secrets, kind, "metadata", OPTIONS)

@@ -2,15 +2,16 @@
 container, or a file system The Sleuth Kit does not read. Cheap: a few small reads."""
 from __future__ import annotations
 
+from forensix.volumes.lvmtext import SECTOR, label_sector
 from forensix.volumes.streams import Place
 
-SECTOR = 512
 NOT_READABLE = {
-    "btrfs": (0x10040, b"_BHRfS_M"),
-    "f2fs": (0x400, bytes.fromhex("1020f5f2")),
-    "refs": (3, b"ReFS\0\0\0\0"),
+    "btrfs": ("Btrfs", 0x10040, b"_BHRfS_M"),
+    "f2fs": ("F2FS", 0x400, bytes.fromhex("1020f5f2")),
+    "refs": ("ReFS", 3, b"ReFS\0\0\0\0"),
 }
-"""File systems recognised but not read: each costs a warning naming it, never silence."""
+"""File systems recognised but not read (name in warnings, where the signature lies, the signature):
+each costs a warning naming it, never silence."""
 
 
 def detect(place: Place) -> str | None:
@@ -20,13 +21,13 @@ def detect(place: Place) -> str | None:
         return "bitlocker"
     if head[:6] == b"LUKS\xba\xbe":
         return "luks"
-    if any(head[s:s + 8] == b"LABELONE" and head[s + 24:s + 32] == b"LVM2 001" for s in range(0, 4 * SECTOR, SECTOR)):
+    if label_sector(head) is not None:
         return "lvm"
     if head[32:36] == b"NXSB":
         return "apfs"
     if head[:4] == b"XFSB":
         return "xfs"
-    for name, (offset, magic) in NOT_READABLE.items():
+    for name, (_, offset, magic) in NOT_READABLE.items():
         if place.head(offset, len(magic)) == magic:
             return name
     return None

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
 from forensix.engine.units import Step, VolumeRef
+from forensix.evidence.images import library_reason as reason
 from forensix.volumes.secrets import Secrets
 from forensix.volumes.streams import Place, library_stream
 
@@ -55,6 +56,11 @@ class Found:
     def length(self) -> int:
         return self.place.length
 
+    @property
+    def recognised(self) -> bool:
+        """Something is known here: a file system, or a layer said locked, unlocked or not readable."""
+        return self.fs is not None or self.state is not None
+
 
 @dataclass(slots=True)
 class Scope:
@@ -99,6 +105,26 @@ def reopened(place: Place, opened: Opened, title: str) -> Place:
     return place.decoded(library_stream(volume, volume.get_size(), place.stream), volume)
 
 
+def open_encrypted(volume: Any, place: Place, setters: dict[str, Callable[[str], Any]], secrets: Secrets,
+                   kind: str | None, metadata: str, options: str) -> Opened:
+    """Open an encryption layer's libyal ``volume`` on ``place`` and unlock it with the secrets it
+    takes (``setters``); when it stays closed, why in words (its ``metadata`` unreadable, the secrets
+    given refused, or none given: ``options`` says which to give)."""
+    try:
+        volume.open_file_object(place.file_object())
+    except LIBRARY_ERRORS as exc:
+        return None, None, "not readable", f"its {metadata} cannot be read ({reason(exc)})"
+    if not volume.is_locked():
+        return volume, None, "", ""
+    opened, tried = unlock(volume, setters, secrets, kind)
+    if opened is not None:
+        return volume, opened, "", ""
+    if tried:
+        verb = "does" if len(tried) == 1 else "do"
+        return None, None, "locked", f"the {' and the '.join(tried)} given {verb} not unlock it"
+    return None, None, "locked", f"it is locked; give {options} to read it"
+
+
 def unlock(handle: Any, setters: dict[str, Callable[[str], Any]], secrets: Secrets,
            kind: str | None = None) -> tuple[str | None, list[str]]:
     """Try each secret given on an opened, locked libyal volume: ``(kind that opened it, kinds tried)``."""
@@ -112,9 +138,3 @@ def unlock(handle: Any, setters: dict[str, Callable[[str], Any]], secrets: Secre
         except LIBRARY_ERRORS:
             continue
     return None, tried
-
-
-def reason(exc: BaseException) -> str:
-    from forensix.evidence.images import library_reason
-
-    return library_reason(exc) if isinstance(exc, Exception) else str(exc)

@@ -25,13 +25,18 @@ def linear_offsets(read: Callable[[int, int], bytes]) -> dict[str, tuple[int, in
         return {}
 
 
-def _metadata_text(read: Callable[[int, int], bytes]) -> bytes | None:
-    head = read(0, 4 * SECTOR)
+def label_sector(head: bytes) -> bytes | None:
+    """The LVM2 label among the first four sectors of ``head`` (where LVM may write it), or None."""
     for sector in range(4):
         label = head[sector * SECTOR:(sector + 1) * SECTOR]
         if label[:8] == b"LABELONE" and label[24:32] == b"LVM2 001":
-            break
-    else:
+            return label
+    return None
+
+
+def _metadata_text(read: Callable[[int, int], bytes]) -> bytes | None:
+    label = label_sector(read(0, 4 * SECTOR))
+    if label is None:
         return None
     pv = label[struct.unpack_from("<I", label, 20)[0]:]
     at = 32 + 8  # PV UUID, device size

@@ -81,20 +81,29 @@ class FileObject:
 class Place:
     """Where a layer lies: ``length`` bytes of ``stream`` from ``offset``.
 
-    ``image_offset`` is where it starts in the evidence image while that is a plain
-    mapping (partitions, linear logical volumes), ``None`` inside a decoded layer;
-    ``volume_offset`` is the offset the records of a file system here carry (the
-    corpus's convention: the image offset, or that of the encryption, snapshot or
-    container layer it lies in).
+    While a place is a plain range of the evidence image (partitions, linear logical
+    volumes), ``offset`` is where it starts in the image; inside a decoded layer,
+    ``decoded_at`` is the offset the records of a file system here carry (the corpus's
+    convention: that of the encryption, snapshot or container layer it lies in).
     """
 
     stream: Any
     offset: int
     length: int
-    image_offset: int | None
-    volume_offset: int
+    decoded_at: int | None = None
+    """``None`` for a plain range of the image; else the volume offset of the layer that decoded it."""
     keep: tuple[Any, ...] = field(default=(), repr=False)
     """Library objects this place reads through, kept open as long as it is."""
+
+    @property
+    def image_offset(self) -> int | None:
+        """Where it starts in the evidence image while that is a plain mapping, ``None`` inside a decoded layer."""
+        return self.offset if self.decoded_at is None else None
+
+    @property
+    def volume_offset(self) -> int:
+        """The offset the records of a file system here carry."""
+        return self.offset if self.decoded_at is None else self.decoded_at
 
     def head(self, at: int, n: int) -> bytes:
         if at >= self.length:
@@ -106,10 +115,8 @@ class Place:
 
     def slice(self, offset: int, length: int) -> "Place":
         """A range of this place that reads the same stream (a partition, a linear logical volume)."""
-        image = None if self.image_offset is None else self.image_offset + offset
-        return replace(self, offset=self.offset + offset, length=min(length, self.length - offset),
-                       image_offset=image, volume_offset=self.volume_offset if image is None else image)
+        return replace(self, offset=self.offset + offset, length=min(length, self.length - offset))
 
     def decoded(self, stream: LayerStream, *keep: Any) -> "Place":
         """The volume a library decodes from this place; its records carry this place's offset."""
-        return Place(stream, 0, stream.size, None, self.volume_offset, (*self.keep, *keep))
+        return Place(stream, 0, stream.size, self.volume_offset, (*self.keep, *keep))

@@ -4,13 +4,12 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from forensix.volumes.layer import LIBRARY_ERRORS, Found, Scope, VolumePath, reason
-from forensix.volumes.secrets import Secrets
 from forensix.volumes.streams import Place
 
 
 def explore(scope: Scope, place: Place, path: VolumePath, depth: int) -> Iterator[Found]:
     try:
-        volume = reopen_fs(place, (), scope.secrets)
+        volume = open_fs(place)
     except LIBRARY_ERRORS as exc:
         scope.warn(f"XFS file system {path.where(place)}: cannot be read ({reason(exc)}); its files are not listed")
         yield Found(path.ref(place, None), place, f"XFS file system, not readable: {reason(exc)}",
@@ -19,7 +18,8 @@ def explore(scope: Scope, place: Place, path: VolumePath, depth: int) -> Iterato
     yield Found(path.ref(place, "xfs"), place, "XFS file system", volume)
 
 
-def reopen_fs(place: Place, step: tuple, secrets: Secrets) -> Any:
+def open_fs(place: Place) -> Any:
+    """The XFS volume at ``place``, for discovery and for a worker alike (nothing to unlock)."""
     import pyfsxfs
 
     volume = pyfsxfs.volume()
