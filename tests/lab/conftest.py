@@ -6,15 +6,15 @@ import importlib.util
 from pathlib import Path
 
 import pytest
-from labservers import BROKER_PASSWORD, DB_PASSWORD, REQUIRE, Postgres, Redis, Worker
+from helpers import unavailable
+from labservers import BROKER_PASSWORD, DB_PASSWORD, Postgres, Redis, Worker
 
 
 def _lab_extra() -> None:
     for name in ("celery", "redis", "psycopg"):
         if importlib.util.find_spec(name) is None:
-            if REQUIRE:
-                pytest.fail(f"the lab extra is not installed ({name}): scripts/setup.sh installs it")
-            pytest.skip(f"the lab extra is not installed ({name}): pip install -e '.[lab]'")
+            unavailable(f"the lab extra is not installed ({name}): scripts/setup.sh or pip install -e '.[lab]'"
+                        " installs it")
 
 
 @pytest.fixture(scope="module")

@@ -15,21 +15,17 @@ import tempfile
 import time
 from pathlib import Path
 
-import pytest
+import helpers
 
 ROOT = Path(__file__).resolve().parents[2]
-REQUIRE = os.environ.get("FORENSIX_REQUIRE_CORPUS", "") not in ("", "0")
-"""CI runs every test: a server missing there is a failure, not a skip."""
 BROKER_PASSWORD = "br0ker-Secret-7"
 """Set on the test broker: it must never show in an output, a case folder or a log."""
 DB_PASSWORD = "db-Secret-9"
 
 
 def unavailable(what: str) -> None:
-    message = f"{what} (Debian packages redis-server and postgresql: scripts/setup.sh installs them)"
-    if REQUIRE:
-        pytest.fail(message)
-    pytest.skip(message)
+    """A server the lab tests need is missing: skipped, or a failure in CI."""
+    helpers.unavailable(f"{what} (Debian packages redis-server and postgresql: scripts/setup.sh installs them)")
 
 
 def free_port() -> int:

@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 import sqlite3
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
-from helpers import export_records, plugin, recorded, run_cli, wait_for
-from labservers import BROKER_PASSWORD, ROOT, Worker
+from helpers import cli_process, export_records, plugin, recorded, run_cli, text_files, wait_for
+from labservers import BROKER_PASSWORD, Worker
 
 FILES = 240
 
@@ -22,16 +21,7 @@ def scan_args(evidence: list[Path], case: Path, *extra: object) -> list[str]:
 
 @pytest.fixture()
 def folder(tmp_path: Path) -> Path:
-    evidence = tmp_path / "evidence"
-    evidence.mkdir()
-    for i in range(FILES):
-        (evidence / f"file{i:03d}.txt").write_text(f"file {i} for mail{i % 5}@example.org\n" * (i + 1))
-    return evidence
-
-
-def background(*args: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, str(ROOT / "forensix.py"), *args], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return text_files(tmp_path / "evidence", FILES, lambda i: f"file {i} for mail{i % 5}@example.org\n")
 
 
 def no_secret(*places: object) -> None:
@@ -85,7 +75,7 @@ def test_a_distributed_scan_of_volume_layers_gives_the_local_export(modern, work
 def test_a_worker_killed_half_way_leaves_a_complete_case_with_no_duplicates(folder, workers, broker, tmp_path):
     plugins = plugin(tmp_path / "plugins", "slowlab", "time.sleep(0.03)")
     case, clean = tmp_path / "case", tmp_path / "clean"
-    proc = background(*scan_args([folder], case, "--plugins-dir", plugins, "--media-hash", "none",
+    proc = cli_process(*scan_args([folder], case, "--plugins-dir", plugins, "--media-hash", "none",
                                  "--broker", broker.url()))
     a, b = workers.running["a"], workers.running["b"]
     wait_for(case, FILES // 4, proc, 90)
@@ -145,7 +135,7 @@ def test_a_worker_that_cannot_open_the_evidence_says_so_and_the_scan_resumes_onc
 def test_the_broker_going_away_the_scan_waits_says_so_and_goes_on(folder, workers, broker, tmp_path):
     plugins = plugin(tmp_path / "plugins", "pacelab", "time.sleep(0.02)")
     case, clean = tmp_path / "case", tmp_path / "clean"
-    proc = background(*scan_args([folder], case, "--plugins-dir", plugins, "--media-hash", "none",
+    proc = cli_process(*scan_args([folder], case, "--plugins-dir", plugins, "--media-hash", "none",
                                  "--broker", broker.url()))
     wait_for(case, FILES // 4, proc)
     broker.stop()  # no persistence: it comes back empty, queued units and all lost
