@@ -105,7 +105,7 @@ class NativeRaw:
 def library_reason(exc: Exception) -> str:
     """libyal errors carry a whole backtrace of C functions; the first line says what failed."""
     text = str(exc).strip().strip("'")
-    return text.split(". ")[0] if text else exc.__class__.__name__
+    return text.split(". ")[0] if text else "the library gave no reason"
 
 
 class SegmentedFile:

@@ -36,8 +36,10 @@ class HashSet:
         self.path = Path(directory)
         try:
             manifest = json.loads((self.path / layout.MANIFEST).read_text())
-        except (OSError, ValueError) as exc:
-            raise HashSetError(f"{self.path}: not a hash-set index ({exc.__class__.__name__})") from None
+        except OSError:
+            raise HashSetError(f"{self.path}: not a hash-set index (its manifest cannot be read)") from None
+        except ValueError:
+            raise HashSetError(f"{self.path}: not a hash-set index (its manifest is not valid JSON)") from None
         if manifest.get("layout") != layout.LAYOUT_VERSION:
             raise HashSetError(f"{self.path}: index layout {manifest.get('layout')} is not supported; re-import the set")
         self.manifest: dict[str, Any] = manifest

@@ -262,5 +262,5 @@ def _is_permission(exc: BaseException) -> bool:
 
 def _words(exc: BaseException, url: str) -> str:
     """A library's error as one line, with the address and any password taken out."""
-    text = " ".join(str(exc).split()) or exc.__class__.__name__
+    text = " ".join(str(exc).split()) or "the database gave no reason"
     return redact(text, url)
