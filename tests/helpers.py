@@ -41,9 +41,8 @@ def shared_corpus(path: Path, what: str, needs: str = "truth.json") -> Path:
 
 def run_cli(*args: str, expect: int | None = 0):
     """Invoke the CLI in-process as a user would; assert the exit status."""
-    from forensix.cli import _add_commands, cli
+    from forensix.cli import cli
 
-    _add_commands()
     result = CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
     if expect is not None:
         assert result.exit_code == expect, result.output

@@ -1,6 +1,8 @@
 """The ``forensix`` command group: one module per command, added here."""
 from __future__ import annotations
 
+import functools
+import importlib
 import sys
 import traceback
 
@@ -11,7 +13,35 @@ from forensix.cli.console import (EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT
                                   debug_enabled, machine_failure)
 
 
-@click.group(cls=CommandGroup, context_settings={"help_option_names": ["-h", "--help"]})
+BUILT_IN = {
+    "scan": "scan", "export": "export", "plugins": "plugins_cmd", "hashset": "hashset", "case": "case",
+    "report": "report", "verify": "verify", "verify-evidence": "verify:verify_evidence_command", "demo": "demo",
+    "worker": "worker", "repo": "repo",
+}
+"""Each built-in command's module in ``forensix.cli`` (and its attribute, ``command`` unless named)."""
+
+
+class _Commands(CommandGroup):
+    """The built-in commands imported when one is run, not all at every start: the report's,
+    the exports' and the lab's libraries cost a third of a second to load, on every command,
+    that a scan never uses. Commands a plugin adds (``forensix_add_commands``) need the plugins
+    loaded, so they are looked up only for a name that is not built in, or for the list."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        _add_plugin_commands()
+        return sorted({*BUILT_IN, *self.commands})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in self.commands and name in BUILT_IN:
+            module, _, attribute = BUILT_IN[name].partition(":")
+            self.add_command(getattr(importlib.import_module(f"forensix.cli.{module}"), attribute or "command"),
+                             name)
+        elif name not in self.commands:
+            _add_plugin_commands()
+        return self.commands.get(name)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="forensix")
 def cli() -> None:
     """forensix: triage of seized evidence, read-only and offline.
@@ -25,16 +55,11 @@ def cli() -> None:
     """
 
 
-def _add_commands() -> None:
-    """The built-in commands, then those plugins add through ``forensix_add_commands``."""
-    from forensix.cli import case, demo, export, hashset, plugins_cmd, repo, report, scan, verify, worker
+@functools.cache
+def _add_plugin_commands() -> None:
+    """The commands plugins add through ``forensix_add_commands`` (once: tests ask more than once)."""
     from forensix.pluginhost import call_impl, get_plugin_host
 
-    if "scan" in cli.commands:
-        return  # already set up (tests call this more than once)
-    for module in (scan, export, plugins_cmd, hashset, case, report, verify, demo, worker, repo):
-        cli.add_command(module.command)
-    cli.add_command(verify.verify_evidence_command)
     host = get_plugin_host()
     for impl in host.impls("forensix_add_commands"):
         try:
@@ -49,7 +74,6 @@ def main() -> None:
     click's standalone mode would turn Ctrl-C into exit status 1 (our "a check
     failed"), so its exceptions are handled here instead.
     """
-    _add_commands()
     try:
         result = cli.main(standalone_mode=False)
     except (KeyboardInterrupt, click.exceptions.Abort):

@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import inspect
+import subprocess
+import sys
 import re
 from pathlib import Path
 
 from forensix import hookspecs
 import pytest
+from helpers import run_cli
 
 from forensix.pluginhost import PluginSelectionError, get_plugin_host
 
@@ -110,3 +113,46 @@ def test_entry_point_plugins_load_and_autoload_can_be_switched_off(tmp_path, mon
     assert "thirdparty" in names
     monkeypatch.setenv("FORENSIX_DISABLE_PLUGIN_AUTOLOAD", "1")
     assert "thirdparty" not in {name for name, _ in get_plugin_host().plugins()}
+
+
+def test_a_plugins_command_runs_from_the_command_line(monkeypatch):
+    """Built-in commands load when run; a name that is not built in is looked up among the plugins'."""
+    import click
+    import types
+
+    import forensix.pluginhost
+    from forensix import cli as cli_module
+    from forensix.hookspecs import hookimpl
+    from forensix.pluginhost import PluginHost
+
+    module = types.ModuleType("cmdplugin")
+
+    @hookimpl
+    def forensix_add_commands(cli):
+        @cli.command("hello")
+        def hello():
+            click.echo("hi from a plugin")
+
+    module.forensix_add_commands = forensix_add_commands
+    host = PluginHost()
+    host.register(module, "test")
+    monkeypatch.setattr(forensix.pluginhost, "get_plugin_host", lambda: host)
+    cli_module._add_plugin_commands.cache_clear()
+    try:
+        result = run_cli("hello")
+        assert result.output.strip() == "hi from a plugin"
+        assert "hello" in run_cli("--help").output
+    finally:
+        cli_module.cli.commands.pop("hello", None)
+        cli_module._add_plugin_commands.cache_clear()
+
+
+def test_a_command_loads_only_what_it_runs():
+    """`forensix case show` must not pay for the report's, the exports' or the lab's libraries."""
+    code = ("import sys; from forensix.cli import cli\n"
+            "try: cli.main(['case', '--help'], standalone_mode=False)\n"
+            "finally: print(sorted(m for m in ('jinja2', 'forensix.exports', 'forensix.lab', 'forensix.report')"
+            " if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[2]).stdout
+    assert out.strip().splitlines()[-1] == "[]"

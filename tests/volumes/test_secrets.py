@@ -56,9 +56,8 @@ def test_without_a_password_the_warning_names_the_option(luks, tmp_path):
 def test_a_password_typed_at_the_prompt_is_not_echoed(luks, tmp_path):
     from click.testing import CliRunner
 
-    from forensix.cli import _add_commands, cli
+    from forensix.cli import cli
 
-    _add_commands()
     result = CliRunner().invoke(cli, ["scan", str(luks), "--case", str(tmp_path / "case"), "--password", "-",
                                       "--no-progress"], input=PASSWORD + "\n", catch_exceptions=False)
     assert result.exit_code == 0 and PASSWORD not in result.output
