@@ -46,6 +46,7 @@ SHARED = ROOT.parent / "shared"
 from forensix import pdq, pixels  # noqa: E402
 from forensix.hashsets import HashSet, layout  # noqa: E402
 from forensix.hashsets.indexwriter import Batch, IndexWriter, write_manifest  # noqa: E402
+from scan_bench import measure  # noqa: E402
 
 
 def best(repeat: int, run) -> tuple[float, float]:
@@ -222,13 +223,11 @@ def bench_scan(image: Path, hashset: Path, workdir: Path, repeat: int) -> None:
         for _ in range(repeat):
             case = workdir / "case"
             shutil.rmtree(case, ignore_errors=True)
-            before = resource.getrusage(resource.RUSAGE_CHILDREN)
-            wall = time.perf_counter()
-            subprocess.run([sys.executable, str(ROOT / "forensix.py"), "scan", str(image), "--case", str(case),
-                            "--hashset", str(hashset), "--no-progress", *extra], check=True, capture_output=True)
-            after = resource.getrusage(resource.RUSAGE_CHILDREN)
-            cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
-            runs.append((time.perf_counter() - wall, cpu))
+            run = measure(label, [sys.executable, str(ROOT / "forensix.py"), "scan", str(image), "--case", str(case),
+                                  "--hashset", str(hashset), "--no-progress", *extra])
+            if run.code != 0:
+                sys.exit(f"the scan {label} failed ({run.code})")
+            runs.append((run.seconds, run.cpu))  # CPU of the whole process tree: workers are grandchildren
         results[label] = min(runs)
         print(f"  {label:24s} {results[label][0]:6.2f} s wall, {results[label][1]:6.2f} s CPU (best of {repeat})")
     (off_wall, off_cpu), (on_wall, on_cpu) = results.values()
