@@ -72,8 +72,10 @@ class Entry:
     value: bytes
     prints: bool
     """It has a description or a MIME type of its own."""
-    mime: bool
-    """It has a MIME type of its own."""
+    mime: str
+    """Its own MIME type (``!:mime``), empty when it has none."""
+    extensions: tuple[str, ...]
+    """Its own extensions (``!:ext``), lower case."""
     children: tuple["Entry", ...]
 
 
@@ -89,17 +91,23 @@ def _parse(data: bytes) -> list[Entry] | None:
         offset, = struct.unpack_from("<i", data, at + 12)
         mask, = struct.unpack_from("<Q", data, at + 24)
         value = data[at + 32:at + 160]
-        mime = data[at + 224] != 0
-        prints = data[at + 160] != 0 or mime  # a description or a MIME type
+        mime = _text(data, at + 224, 80) if data[at + 224] else ""  # then the Apple type (8), the extensions (64)
+        prints = data[at + 160] != 0 or bool(mime)  # a description or a MIME type
+        extensions = tuple(e for e in _text(data, at + 312, 64).lower().split("/") if e) if data[at + 312] else ()
         flat.append((index, level, flag, chr(reln) if reln > 32 else "=", type_, offset, mask, vallen, value,
-                     prints, mime))
+                     prints, mime, extensions))
     return _tree(flat)
+
+
+def _text(data: bytes, at: int, size: int) -> str:
+    """A NUL-terminated field of a record."""
+    return data[at:at + size].split(b"\0", 1)[0].decode("latin-1")
 
 
 def _tree(flat: list[tuple]) -> list[Entry]:
     """Top-level entries with their continuations (``>`` levels) nested under them."""
     def build(i: int) -> tuple[Entry, int]:
-        index, level, flag, reln, type_, offset, mask, vallen, value, prints, mime = flat[i]
+        index, level, flag, reln, type_, offset, mask, vallen, value, prints, mime, extensions = flat[i]
         children = []
         j = i + 1
         while j < len(flat) and flat[j][1] > level:
@@ -107,7 +115,7 @@ def _tree(flat: list[tuple]) -> list[Entry]:
             children.append(child)
         is_string = type_ in (STRING, PSTRING, REGEX, BESTRING16, LESTRING16, SEARCH, NAME, USE, DER)
         entry = Entry(index, j, level, flag, reln, type_, offset, mask, mask & 0xFFFFFFFF, mask >> 32,
-                      value[:vallen] if is_string else value, prints, mime, tuple(children))
+                      value[:vallen] if is_string else value, prints, mime, extensions, tuple(children))
         return entry, j
 
     out, i = [], 0
@@ -543,8 +551,8 @@ class MagicIndexes:
 
 
 @functools.cache
-def load() -> MagicIndexes | None:
-    """The indexes of the database libmagic uses here, or None if it cannot be read safely."""
+def _database() -> tuple[bytes, list[Entry]] | None:
+    """The database libmagic uses here and its entries, or None if it cannot be read safely."""
     for path in DATABASES:
         try:
             data = path.read_bytes()
@@ -552,6 +560,22 @@ def load() -> MagicIndexes | None:
             continue
         entries = _parse(data)
         if entries is not None:
-            return MagicIndexes(MagicIndex(entries, BINTEST, database=data),
-                                MagicIndex(entries, TEXTTEST, starts_only=True))
+            return data, entries
     return None
+
+
+def entries() -> list[Entry] | None:
+    """The top-level entries of the database libmagic uses here (parsed once per process, for
+    the index and for :mod:`forensix.mediatypes`), or None if it cannot be read safely."""
+    found = _database()
+    return found[1] if found else None
+
+
+@functools.cache
+def load() -> MagicIndexes | None:
+    """The indexes of the database libmagic uses here, or None if it cannot be read safely."""
+    found = _database()
+    if found is None:
+        return None
+    data, parsed = found
+    return MagicIndexes(MagicIndex(parsed, BINTEST, database=data), MagicIndex(parsed, TEXTTEST, starts_only=True))

@@ -40,9 +40,10 @@ import mimetypes
 import re
 from pathlib import Path
 
+from forensix import magicdb
+
 MIME_DIR = Path("/usr/share/mime")
 SYSTEM_MIME_TYPES = Path("/etc/mime.types")
-MAGIC_DATABASE = Path("/usr/lib/file/magic.mgc")
 
 UNKNOWN = frozenset({"application/octet-stream", "application/x-empty", "inode/x-empty", "inode/blockdevice",
                      "inode/chardevice", "inode/directory", "inode/fifo", "inode/socket", "inode/symlink"})
@@ -203,33 +204,17 @@ def _extension_types() -> dict[str, frozenset[str]]:
 
 @functools.cache
 def _libmagic_extensions() -> dict[str, frozenset[str]]:
-    """Type -> the extensions libmagic's entries for that type list (possibly none).
-
-    ``magic.mgc`` is a header record then fixed-size ``struct magic`` records
-    (the header's two counts say how many, hence their size); in each, the MIME
-    type (80 bytes) is followed by the Apple type (8) and the extensions (64,
-    ``/``-separated). The field's offset is found from the JPEG entry, whose
-    extensions are known. A database laid out otherwise gives an empty table,
-    which only makes the judgement more cautious.
-    """
-    try:
-        data = MAGIC_DATABASE.read_bytes()
-    except OSError:
-        return {}
-    if len(data) < 16:
-        return {}
-    records = 1 + int.from_bytes(data[8:12], "little") + int.from_bytes(data[12:16], "little")
-    size = len(data) // records
-    jpeg = data.find(b"\x00image/jpeg\x00") + 1
-    if len(data) % records or size < 152 or not jpeg or data[jpeg + 88:jpeg + 92] != b"jpeg":
-        return {}
+    """Type -> the extensions libmagic's entries for that type list (possibly none), from
+    :mod:`forensix.magicdb`'s reading of ``magic.mgc`` (each entry's ``!:mime`` and ``!:ext``,
+    continuations included). A database it cannot read gives an empty table, which only
+    makes the judgement more cautious."""
     found: dict[str, set[str]] = {}
-    for pos in range(jpeg % size, len(data) - 152, size):
-        mime = data[pos:pos + 80].split(b"\x00", 1)[0]
-        exts = data[pos + 88:pos + 152].split(b"\x00", 1)[0]
-        if mime and b"/" in mime:
-            found.setdefault(canonical(mime.decode("latin-1")), set()).update(
-                e for e in exts.decode("latin-1").lower().split("/") if e)
+    stack = list(magicdb.entries() or ())
+    while stack:
+        entry = stack.pop()
+        stack.extend(entry.children)
+        if "/" in entry.mime:
+            found.setdefault(canonical(entry.mime), set()).update(entry.extensions)
     return {mime: frozenset(exts) for mime, exts in found.items()}
 
 

@@ -31,12 +31,12 @@ from typing import Any, Callable
 
 import numpy as np
 
+from forensix.heifbrands import picture_kind
+
 MAX_PIXELS = 50_000_000
 """Largest picture decoded: a 48-megapixel phone photo fits; about 200 MB while it is hashed."""
 DRAFT_MIN_SIDE = 1024
 """A JPEG is decoded at reduced scale only while its shorter side keeps this many pixels."""
-_HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"hevm", b"hevs", b"mif1", b"msf1"}
-_AVIF_BRANDS = {b"avif", b"avis"}
 _REDUCED_IMAGE = 1
 """TIFF NewSubfileType bit: the first image is a preview (camera raw files)."""
 
@@ -59,14 +59,7 @@ def sniff(head: bytes) -> str | None:
         return "TIFF"
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return "WEBP"
-    if head[4:8] == b"ftyp":
-        end = min(len(head), int.from_bytes(head[:4], "big"), 64)  # the ftyp box: major, version, compatible
-        brands = {head[8:12]} | {head[i:i + 4] for i in range(16, end, 4)}
-        if brands & _AVIF_BRANDS:
-            return "AVIF"
-        if head[8:12] in _HEIF_BRANDS:
-            return "HEIF"
-    return None
+    return picture_kind(head)  # HEIF or AVIF, as the EXIF reader decides it
 
 
 class Picture:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import struct
 from typing import Any
 
+from forensix.heifbrands import picture_kind
 from forensix.hookspecs import hookimpl
 from forensix.records import AnalyzerResult, Digests, FileEntry, Finding
 from plugins.picturemeta import avchd, containers, exiftags, flir, isobmff, xmp
@@ -44,8 +45,6 @@ AVCHD_LIMIT = 4 * 1024 * 1024
 BOX_LIMIT = 16 * 1024 * 1024
 """Largest ``moov``/``uuid`` box kept from a video: its metadata, and the sample tables around it."""
 
-_HEIF_BRANDS = frozenset({b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1", b"mif2"})
-_AVIF_BRANDS = frozenset({b"avif", b"avis"})
 _QUICKTIME_TOP = frozenset({b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot"})
 _XMP_APP1 = b"http://ns.adobe.com/xap/1.0/\x00"
 _XMP_WANTED = {
@@ -68,13 +67,8 @@ def kind_of(head: bytes) -> str | None:
     if head.startswith(b"FUJIFILMCCD-RAW"):
         return "raf"
     if head[4:8] == b"ftyp":
-        size = struct.unpack_from(">I", head, 0)[0]
-        brands = {head[8:12]} | {head[i:i + 4] for i in range(16, min(size, 64, len(head)) - 3, 4)}
-        if head[8:12] in _AVIF_BRANDS or (brands & _AVIF_BRANDS and not brands & _HEIF_BRANDS - {b"mif1"}):
-            return "avif"
-        if head[8:12] in _HEIF_BRANDS or brands & (_HEIF_BRANDS - {b"mif1", b"msf1"}):
-            return "heif"
-        return "bmff"
+        picture = picture_kind(head)  # as the perceptual hash decides it
+        return picture.lower() if picture else "bmff"
     if head[4:8] in _QUICKTIME_TOP:
         return "bmff"
     if avchd.layout(head) is not None:

@@ -109,13 +109,20 @@ class LabScan:
         console.info(f"{store.case_dir}: {outcome.words(where)}")
 
 
-def _check_broker(url: str) -> None:
-    from forensix.lab.protocol import redis_client
-    from forensix.lab.urls import describe, redact
+def redis_address(url: str) -> None:
+    """A broker address must be Redis's, for the scan that sends units and the worker that takes them alike."""
+    from forensix.lab.urls import describe
 
     if not url.startswith(("redis://", "rediss://")):
         raise UserError(f"--broker {describe(url)}: a Redis address is expected (redis://HOST:PORT/DB, "
                         "or rediss:// with TLS)")
+
+
+def _check_broker(url: str) -> None:
+    from forensix.lab.protocol import redis_client
+    from forensix.lab.urls import describe, redact
+
+    redis_address(url)
     client = redis_client(url)
     try:
         client.ping()

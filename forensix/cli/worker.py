@@ -10,7 +10,7 @@ import tempfile
 import click
 
 from forensix.cli.console import UserError, console, debug_enabled
-from forensix.cli.labscan import lab_modules
+from forensix.cli.labscan import lab_modules, redis_address
 
 
 class _Plain(logging.Filter):
@@ -52,8 +52,7 @@ def command(broker: str, concurrency: int | None, path_maps: tuple[str, ...], na
     from forensix.lab.tasks import WorkerSide, parse_path_map
     from forensix.lab.urls import describe
 
-    if not broker.startswith(("redis://", "rediss://")):
-        raise UserError(f"--broker {describe(broker)}: a Redis address is expected (redis://HOST:PORT/DB)")
+    redis_address(broker)
     try:
         path_map = parse_path_map(path_maps)
     except ValueError as exc:

@@ -119,10 +119,19 @@ def open_encrypted(volume: Any, place: Place, setters: dict[str, Callable[[str],
     opened, tried = unlock(volume, setters, secrets, kind)
     if opened is not None:
         return volume, opened, "", ""
+    return None, None, "locked", refusal(tried, secrets, options)
+
+
+def refusal(tried: list[str], secrets: Secrets, options: str) -> str:
+    """Why a volume stays locked, naming what the examiner gave: the keys it took and refused
+    (``tried``), keys of a kind it does not take, or nothing; ``options`` says which to give."""
     if tried:
         verb = "does" if len(tried) == 1 else "do"
-        return None, None, "locked", f"the {' and the '.join(tried)} given {verb} not unlock it"
-    return None, None, "locked", f"it is locked; give {options} to read it"
+        return f"the {' and the '.join(tried)} given {verb} not unlock it"
+    given = secrets.kinds()
+    if given:
+        return f"a {' or a '.join(given)} does not open it; give {options} to read it"
+    return f"it is locked; give {options} to read it"
 
 
 def unlock(handle: Any, setters: dict[str, Callable[[str], Any]], secrets: Secrets,

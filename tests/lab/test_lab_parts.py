@@ -74,3 +74,18 @@ def test_a_path_map_maps_whole_folders_longest_first():
     assert map_path(pairs, "/evidence-other/x.raw") == "/evidence-other/x.raw"
     with pytest.raises(ValueError):
         parse_path_map(("relative=/mnt",))
+
+
+def test_the_scan_and_the_worker_refuse_a_broker_that_is_not_redis_in_the_same_words(tmp_path):
+    from helpers import run_cli
+
+    url = "amqp://guest:s3cret@broker.lab:5672//"
+    evidence = tmp_path / "evidence"
+    evidence.mkdir()
+    (evidence / "a.txt").write_text("a")
+    said = [run_cli(*command, expect=2).output
+            for command in (("scan", evidence, "--case", tmp_path / "case", "--broker", url), ("worker", "--broker", url))]
+    expected = ("--broker amqp broker.lab:5672 database (default): a Redis address is expected "
+                "(redis://HOST:PORT/DB, or rediss:// with TLS)")
+    for output in said:
+        assert expected in " ".join(output.split()) and "s3cret" not in output

@@ -63,6 +63,27 @@ def test_the_index_reads_this_machines_database():
     assert magicdb.load() is not None, "libmagic's magic.mgc has a layout this module does not know"
 
 
+def test_entries_carry_the_mime_type_and_extensions_libmagic_gives():
+    """What forensix.mediatypes takes from the parse: libmagic itself (MAGIC_EXTENSION) is the judge."""
+    import io
+
+    from PIL import Image
+
+    named = {}
+    stack = list(magicdb.entries())
+    while stack:
+        entry = stack.pop()
+        stack.extend(entry.children)
+        if entry.mime:
+            named.setdefault(entry.mime, set()).add(entry.extensions)
+    for fmt in ("JPEG", "PNG", "GIF", "TIFF"):
+        picture = io.BytesIO()
+        Image.new("RGB", (8, 8)).save(picture, fmt)
+        head = picture.getvalue()
+        mime, listed = magic.Magic(mime=True).from_buffer(head), magic.Magic(extension=True).from_buffer(head)
+        assert tuple(listed.split("/")) in named[mime], (fmt, named.get(mime))
+
+
 def test_binary_files_are_named_exactly_as_libmagic_names_them(samples):
     full_mime, full_text = magic.Magic(mime=True), magic.Magic()
     skipped = 0

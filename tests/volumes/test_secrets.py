@@ -1,11 +1,12 @@
 """Encrypted volumes: unlocked with the password given, which never reaches the case folder,
-the log or the console; a wrong one costs a warning, not the scan."""
+the log or the console; a wrong one costs a warning, not the scan, that names what was given."""
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
 import pytest
+from apfs_locked import lock_apfs
 from luks_fixture import build_luks
 
 from helpers import export_records, run_cli
@@ -51,6 +52,43 @@ def test_a_wrong_password_is_a_warning_and_the_scan_finishes(luks, tmp_path):
 def test_without_a_password_the_warning_names_the_option(luks, tmp_path):
     result = run_cli("scan", luks, "--case", tmp_path / "case", "--no-progress")
     assert "LUKS encrypted volume at byte 0: it is locked; give --password to read it" in result.output
+
+
+def test_a_key_luks_does_not_take_is_named_as_given(luks, tmp_path):
+    bek = tmp_path / "key.bek"
+    bek.write_bytes(b"startup key bytes")
+    result = run_cli("scan", luks, "--case", tmp_path / "case", "--startup-key", bek, "--no-progress")
+    assert ("LUKS encrypted volume at byte 0: a startup key does not open it; give --password to read it"
+            in " ".join(result.output.split()))
+
+
+RECOVERY_KEY = "471207-278498-422125-177177-561902-537405-468435-290620"
+
+
+@pytest.fixture(scope="module")
+def locked_apfs(modern: Path, tmp_path_factory) -> Path:
+    return lock_apfs(modern / "images" / "apfs.raw", tmp_path_factory.mktemp("apfs") / "locked_apfs.raw")
+
+
+@pytest.mark.parametrize("given, words", [
+    ("password", "the password given does not unlock it"),
+    ("recovery key", "the recovery key given does not unlock it"),
+    ("startup key", "a startup key does not open it; give --password or --recovery-key to read it"),
+    ("nothing", "it is locked; give --password or --recovery-key to read it"),
+])
+def test_a_locked_apfs_volume_warning_names_what_was_given(locked_apfs, tmp_path, given, words):
+    bek = tmp_path / "key.bek"
+    bek.write_bytes(b"startup key bytes")
+    options = {"password": ["--password", PASSWORD], "recovery key": ["--recovery-key", RECOVERY_KEY],
+               "startup key": ["--startup-key", bek], "nothing": []}[given]
+    case = tmp_path / "case"
+    result = run_cli("scan", locked_apfs, "--case", case, "--no-progress", *options)
+    assert f"APFS volume 1 (apfs_test) at byte 0 is encrypted: {words}" in " ".join(result.output.split())
+    assert export_records(case) == []
+    log = run_cli("case", "show", case).output
+    for haystack in (_everything(case), result.output.encode(), log.encode()):
+        for secret in (PASSWORD, RECOVERY_KEY, "startup key bytes"):
+            assert secret.encode() not in haystack and secret.encode("utf-16-le") not in haystack
 
 
 def test_a_password_typed_at_the_prompt_is_not_echoed(luks, tmp_path):
