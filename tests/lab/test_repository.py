@@ -185,6 +185,13 @@ def test_the_same_case_and_a_copy_of_its_folder_replace_their_own_sightings(repo
     copy = tmp_path / "copy-of-case"
     shutil.copytree(original, copy)  # handed to a colleague: the same case, not another of the same number
     assert case_id(copy) == case_id(original)
+    assert f"case identity {case_id(copy)} as log entry 1 gave it" in run_cli("verify", copy).output
+    forged = tmp_path / "forged"  # an identity edited in would file sightings under another case: verify says so
+    shutil.copytree(original, forged)
+    with sqlite3.connect(forged / "case.sqlite") as db:
+        db.execute("UPDATE case_info SET value='00000000-0000-4000-8000-000000000000' WHERE key='case_id'")
+    failed = run_cli("verify", forged, expect=1).output
+    assert f"identity is 00000000-0000-4000-8000-000000000000, not {case_id(original)} as log entry 1" in failed
     added = run_cli("repo", "add", copy, "--repo", repo.url)
     assert "0 files seen in other cases" in added.output and "share its number" not in added.output
     (source / "first.txt").unlink()
