@@ -133,16 +133,16 @@ class CaseStore:
                 if value is not None:
                     self.db.execute("INSERT OR REPLACE INTO case_info VALUES(?, ?)", (key, value))
 
-    def case_id(self) -> tuple[str, bool]:
-        """The case's identity (:data:`CASE_ID`), and whether it was given now: a case made by an
-        earlier forensix gets one the first time it needs one, in the action log like every detail."""
+    def case_id(self) -> str:
+        """The case's identity (:data:`CASE_ID`): a case made by an earlier forensix gets one the
+        first time it needs one, in the action log like every detail."""
         found = (self.info().get(CASE_ID) or "").strip()
         if found:
-            return found, False
+            return found
         given = new_case_id()
         self.set_info(**{CASE_ID: given})
         self.log_action(IDENTITY_ACTION, case_id=given, reason="the case was made by an earlier forensix")
-        return given, True
+        return given
 
     def examiner(self) -> str:
         return self.info().get("examiner") or getpass.getuser()

@@ -50,7 +50,7 @@ def say_privileges_plainly() -> None:
     def show(message: Any, category: type, *args: Any, **kwargs: Any) -> None:
         if issubclass(category, SecurityWarning) and "superuser privileges" in str(message):
             console.warning(ROOT_WORDS.format(who="as root" if os.geteuid() == 0 or os.getuid() == 0 else
-                                              "with a group that may act as root (sudo or wheel)"))
+                                              "with a group Celery counts as root's (sudo, wheel, or one without a name)"))
         else:
             shown(message, category, *args, **kwargs)
 

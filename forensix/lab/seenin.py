@@ -82,8 +82,7 @@ def repository_case(store: CaseStore) -> Case:
     """The case as the repository knows it; a case made by an earlier forensix is given its
     identity now (logged in the case)."""
     number = case_number(store)
-    uid, _ = store.case_id()
-    return Case(uid, number, (store.info().get("agency") or "").strip() or None)
+    return Case(store.case_id(), number, (store.info().get("agency") or "").strip() or None)
 
 
 @dataclass(slots=True)
