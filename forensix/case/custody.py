@@ -23,7 +23,7 @@ from typing import Any, Iterable, Mapping
 
 from forensix.atomicfile import atomic_writer
 from forensix.case.schema import has_seen_in
-from forensix.case.store import GENESIS, action_hash
+from forensix.case.store import CASE_ID, GENESIS, IDENTITY_ACTION, action_hash
 
 REPORT_ACTION = "report generated"
 EXPORT_ACTION = "export made"
@@ -282,3 +282,20 @@ def verify_seen_in(db: sqlite3.Connection, rows: Iterable[Mapping[str, Any]]) ->
                                                f" comparison of log entry {last['seq']} wrote it")], ""
     return [], (f"seen in other cases: {len(table):,} records as the comparison of log entry {last['seq']}"
                 " wrote them")
+
+
+def verify_case_id(db: sqlite3.Connection, rows: list[Mapping[str, Any]]) -> tuple[list[Problem], str]:
+    """The case's identity against the log entry that gave it: the lab's repository files a case's
+    sightings under it, so one edited into the case would replace another case's."""
+    found = db.execute("SELECT value FROM case_info WHERE key=?", (CASE_ID,)).fetchone()
+    held = found[0] if found else None
+    given = sorted((e for action in ("case created", "case details changed", IDENTITY_ACTION)
+                    for e in logged_files(rows, action) if e.get(CASE_ID)), key=lambda e: e["seq"])
+    if not given:
+        return ([Problem("case identity", f"the case holds identity {held}, which no log entry gave it")]
+                if held else []), ""
+    last = given[-1]
+    if held != last[CASE_ID]:
+        return [Problem("case identity", f"the case's identity is {held or 'gone'}, not {last[CASE_ID]} as log"
+                                         f" entry {last['seq']} gave it")], ""
+    return [], f"case identity {held} as log entry {last['seq']} gave it"

@@ -12,6 +12,7 @@ import hashlib
 import json
 import platform
 import sqlite3
+import uuid
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -32,6 +33,17 @@ from forensix.case.storedrecord import StoredRecord
 
 GENESIS = "0" * 64
 """The ``prev_hash`` of the first action: the chain starts from a known value."""
+CASE_ID = "case_id"
+"""The case's identity in ``case_info``: a case number is what people write, and two agencies (or a
+case folder made again from scratch) can share one; the identity is given once, logged, and travels
+with a copy of the folder, so a copy is the same case and nothing else is."""
+IDENTITY_ACTION = "case identity given"
+"""Logged when a case made by an earlier forensix is given its identity (a new case gets it in
+``case created``)."""
+
+
+def new_case_id() -> str:
+    return str(uuid.uuid4())
 
 
 def utc_now() -> str:
@@ -120,6 +132,17 @@ class CaseStore:
             for key, value in values.items():
                 if value is not None:
                     self.db.execute("INSERT OR REPLACE INTO case_info VALUES(?, ?)", (key, value))
+
+    def case_id(self) -> str:
+        """The case's identity (:data:`CASE_ID`): a case made by an earlier forensix gets one the
+        first time it needs one, in the action log like every detail."""
+        found = (self.info().get(CASE_ID) or "").strip()
+        if found:
+            return found
+        given = new_case_id()
+        self.set_info(**{CASE_ID: given})
+        self.log_action(IDENTITY_ACTION, case_id=given, reason="the case was made by an earlier forensix")
+        return given
 
     def examiner(self) -> str:
         return self.info().get("examiner") or getpass.getuser()

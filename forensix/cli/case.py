@@ -6,12 +6,12 @@ from pathlib import Path
 
 import click
 
-from forensix.case.store import CaseStore
+from forensix.case.store import CASE_ID, CaseStore, new_case_id
 from forensix.cli.caseopen import open_case
 from forensix.cli.console import CommandGroup, UserError, console
 from forensix.wording import plural
 
-_INFO_KEYS = ("case_number", "title", "agency", "examiner")
+_INFO_KEYS = ("case_number", "title", "agency", "examiner", CASE_ID)
 
 
 @click.group("case", cls=CommandGroup)
@@ -29,8 +29,10 @@ def init(case: Path, case_number: str, examiner: str, agency: str, title: str | 
     """Create CASE (or update its details): number, examiner, agency, title."""
     store = open_case(case, write=True, create=True)
     try:
-        values = {"case_number": case_number, "examiner": examiner, "agency": agency, "title": title}
-        action = "case details changed" if store.info().get("case_number") else "case created"
+        info = store.info()
+        values = {"case_number": case_number, "examiner": examiner, "agency": agency, "title": title,
+                  CASE_ID: None if info.get(CASE_ID) else new_case_id()}  # given once: changed details keep it
+        action = "case details changed" if info.get("case_number") else "case created"
         store.set_info(**values)
         store.log_action(action, **{k: v for k, v in values.items() if v is not None})
     finally:

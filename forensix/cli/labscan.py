@@ -57,7 +57,7 @@ class LabScan:
                 **({"repository": describe(self.repo)} if self.repo else {})}
 
     def check_case(self, case_dir: Path) -> None:
-        """The repository tells cases apart by number: a case without one is refused before the
+        """The repository shows cases by their number: a case without one is refused before the
         scan, and before its folder is made."""
         if not self.repo:
             return

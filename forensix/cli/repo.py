@@ -19,7 +19,8 @@ def command() -> None:
 
 
 @command.command("init", short_help="Create the repository (PostgreSQL or a SQLite file) and grant roles access.",
-                 help="Create the repository at URL (again: nothing in it is touched). URL: " + _URL_HELP)
+                 help="Create the repository at URL (again: nothing in it is touched; one an earlier forensix made"
+                      " is brought up to date in place). URL: " + _URL_HELP)
 @click.argument("url", envvar="FORENSIX_REPO")
 @click.option("--grant-read", multiple=True, metavar="ROLE", help="PostgreSQL role that may read it.")
 @click.option("--grant-write", multiple=True, metavar="ROLE", help="PostgreSQL role that may add cases to it.")
@@ -30,13 +31,16 @@ def init(url: str, grant_read: tuple[str, ...], grant_write: tuple[str, ...]) ->
     try:
         repo = Repository.connect(url, create=True)
         try:
-            repo.init(grant_read, grant_write)
+            upgraded = repo.init(grant_read, grant_write)
         finally:
             repo.close()
     except RepositoryError as exc:
         raise UserError(str(exc)) from None
     grants = "".join(f"; {role} may read" for role in grant_read) + "".join(
         f"; {role} may add cases" for role in grant_write)
+    if upgraded:
+        grants += ("; brought up to date in place from an earlier forensix's, every case kept: cases are now"
+                   " told apart by their identity, not their number alone")
     console.info(f"repository ready: {repo.where}{grants}")
 
 

@@ -14,6 +14,7 @@ from forensix.case.custody import (
     logged_files,
     read_log,
     resolve_logged,
+    verify_case_id,
     verify_chain,
     verify_export,
     verify_noted_head,
@@ -41,9 +42,11 @@ def command(case: Path, reports: tuple[Path, ...], heads: tuple[str, ...]) -> No
         rows, problems = read_log(store.db)
         seals = check_case(store, rows)
         compared = verify_seen_in(store.db, rows)
+        identity = verify_case_id(store.db, rows)
     finally:
         store.close()
     problems += verify_chain(rows)
+    problems += _say(identity)
     problems += _say_seals(seals)
     problems += _say(compared)
     for head in heads:

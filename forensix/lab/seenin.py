@@ -6,7 +6,7 @@ lists: every case holds those), ``pdq.hash`` of quality 50 or more (below, PDQ
 never matches), ``exif.serial`` and, from ``identifiers``, e-mail addresses and
 public IP addresses. A record holding a value another case holds gains
 ``seen_in``: one entry per value and other exhibit, ``{kind, value,
-case_number, exhibit, path, copies, date}`` (``path`` the first file there,
+case_number, agency, exhibit, path, copies, date}`` (``path`` the first file there,
 ``copies`` how many, ``date`` when that exhibit was scanned), which the export
 adds to the record and the report lays out (:mod:`forensix.report.seenin`).
 
@@ -15,6 +15,10 @@ kept in a table of its own (``seen_in``), beside the records the scan sealed
 (:mod:`forensix.case.seal`), which it never changes; the log entry of each comparison
 holds the SHA-256 of what it wrote. Running it again (``forensix repo add CASE``)
 brings a case up to date with what later cases saw.
+
+The repository knows a case by its identity (:data:`forensix.case.store.CASE_ID`),
+not its number: two agencies' "2026-001" are two cases, each seeing the other
+by number and agency, and a copy of a case folder is the same case.
 """
 from __future__ import annotations
 
@@ -27,7 +31,7 @@ from typing import Any
 from forensix.case.custody import COMPARED_ACTION, seen_in_digest
 from forensix.case.store import CaseStore
 from forensix.case.storedrecord import to_json
-from forensix.lab.repository import ReadOnly, Repository, Seen, Sighting
+from forensix.lab.repository import Case, ReadOnly, Repository, Seen, Sighting, case_label
 from forensix.pdq import MIN_QUALITY
 
 KIND_ORDER = ("sha256", "pdq", "camera_serial", "email", "ip")
@@ -35,7 +39,7 @@ EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
 
 
 class NoCaseNumber(Exception):
-    """The repository tells cases apart by their case number."""
+    """The repository shows cases by their case number: a case without one is refused."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,19 +52,37 @@ class Outcome:
     files: int
     """Files of this case seen in other cases."""
     other_cases: tuple[str, ...]
+    """Each as :func:`forensix.lab.repository.case_label`: number (agency)."""
+    namesakes: tuple[str, ...]
+    """Other cases the repository holds under this case's number: kept apart, by identity."""
+    took_over: bool
+    """This case took over what an earlier forensix added under its number and agency."""
 
     def words(self, where: str) -> str:
         said = "added to" if self.added else "compared with (this login may only read)"
-        others = f" ({', '.join(self.other_cases)})" if self.other_cases else ""
-        return f"{said} {where}: {self.values:,} values; {self.files:,} files seen in other cases{others}"
+        others = f": {', '.join(self.other_cases)}" if self.other_cases else ""
+        text = f"{said} {where}: {self.values:,} values; {self.files:,} files seen in other cases{others}"
+        if self.took_over:
+            text += "; what an earlier forensix added under this case's number and agency is now this case's"
+        if self.namesakes:
+            text += (f"; other cases share its number, kept apart from it: {', '.join(self.namesakes)}"
+                     " (seen_in and the report name each by number and agency)")
+        return text
 
 
 def case_number(store: CaseStore) -> str:
     number = (store.info().get("case_number") or "").strip()
     if not number:
-        raise NoCaseNumber(f"{store.case_dir}: the case has no case number, which the repository tells cases "
-                           "apart by; give it one with forensix case init")
+        raise NoCaseNumber(f"{store.case_dir}: the case has no case number, which the repository shows cases "
+                           "by; give it one with forensix case init")
     return number
+
+
+def repository_case(store: CaseStore) -> Case:
+    """The case as the repository knows it; a case made by an earlier forensix is given its
+    identity now (logged in the case)."""
+    number = case_number(store)
+    return Case(store.case_id(), number, (store.info().get("agency") or "").strip() or None)
 
 
 @dataclass(slots=True)
@@ -74,25 +96,26 @@ class _File:
 def compare(store: CaseStore, repo: Repository, add: bool = True) -> Outcome:
     """Add the case's values to the repository (unless ``add`` is False, or this login may only
     read), then write into the case what other cases saw; logged in the case."""
-    number = case_number(store)
+    case = repository_case(store)
     exhibits = {ev["id"]: (ev["exhibit"] or ev["label"], ev["scanned_at"]) for ev in store.evidence()}
     files = _values(store, exhibits)
-    added = False
+    added = took_over = False
     if add:
         try:
-            repo.add(number, store.info().get("agency"), {e for e, _ in exhibits.values()},
-                     _sightings(files, exhibits))
+            took_over = repo.add(case, {e for e, _ in exhibits.values()}, _sightings(files, exhibits))
             added = True
         except ReadOnly:
             pass
     values = {key for f in files.values() for key in f.keys}
-    seen = repo.seen_elsewhere(number, values)
+    seen = repo.seen_elsewhere(case, values)
+    namesakes = tuple(repo.namesakes(case))
     touched, digest = _write(store, files, seen)
-    others = tuple(sorted({s.case_number for hits in seen.values() for s in hits}))
-    store.log_action(COMPARED_ACTION, repository=repo.where, case_number=number, added=added,
-                     values=len(values), files_seen_in_other_cases=touched, other_cases=list(others),
-                     seen_in_sha256=digest)
-    return Outcome(added, len(values), touched, others)
+    others = tuple(sorted({case_label(s.case_number, s.agency) for hits in seen.values() for s in hits}))
+    store.log_action(COMPARED_ACTION, repository=repo.where, case_number=case.number, agency=case.agency,
+                     case_id=case.uid, added=added, values=len(values), files_seen_in_other_cases=touched,
+                     other_cases=list(others), **({"same_number_cases": list(namesakes)} if namesakes else {}),
+                     **({"took_over_earlier_entries": True} if took_over else {}), seen_in_sha256=digest)
+    return Outcome(added, len(values), touched, others, namesakes, took_over)
 
 
 def compare_at(store: CaseStore, url: str) -> tuple[Outcome, str]:
@@ -172,8 +195,8 @@ def _write(store: CaseStore, files: dict[int, _File], seen: dict[tuple[str, str]
     written (in the log entry: the table is kept beside the sealed records, not under their seal)."""
     rows = []
     for file_id, f in sorted(files.items()):
-        hits = [{"kind": kind, "value": value, "case_number": s.case_number, "exhibit": s.exhibit,
-                 "path": s.path, "copies": s.copies, "date": (s.scanned_at or "")[:10] or None}
+        hits = [{"kind": kind, "value": value, "case_number": s.case_number, "agency": s.agency,
+                 "exhibit": s.exhibit, "path": s.path, "copies": s.copies, "date": (s.scanned_at or "")[:10] or None}
                 for kind, value in sorted(f.keys, key=lambda k: (KIND_ORDER.index(k[0]), k[1]))
                 for s in seen.get((kind, value), ())]
         if hits:

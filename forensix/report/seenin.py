@@ -20,6 +20,10 @@ KIND_WORDS = dict(zip(KIND_ORDER, ("file (SHA-256)", "picture (PDQ hash)", "came
                                    "public IP address")))
 SHOWN_HERE = 5
 """Files of this case listed per value; the rest are counted."""
+_THERE = ("case_number", "agency", "exhibit", "date", "path")
+"""What tells apart the other cases' exhibits holding a value (the same one reached through several
+files here is listed once); two cases may share a number (two agencies' "2026-001"), so the agency
+is part of it, and the scan date tells apart a case folder made again under the same number."""
 
 
 def seen_in(builder: Any) -> dict[str, Any]:
@@ -41,13 +45,12 @@ def seen_in(builder: Any) -> dict[str, Any]:
             item["alert"] |= bool(alert)
             item["here"].setdefault(file_id, {"exhibit": builder.labels.get(evidence_id, "?"), "path": path,
                                               "alert": bool(alert), "deleted": bool(deleted)})
-            item["there"].setdefault((hit.get("case_number"), hit.get("exhibit")), hit)
+            item["there"].setdefault(tuple(str(hit.get(k) or "") for k in _THERE), hit)
     out = []
     for item in items.values():
         here = list(item["here"].values())
         out.append({**item, "here": here[:SHOWN_HERE], "here_more": len(here) - SHOWN_HERE,
-                    "there": sorted(item["there"].values(), key=lambda h: (str(h.get("case_number")),
-                                                                           str(h.get("exhibit"))))})
+                    "there": [hit for _, hit in sorted(item["there"].items())]})
     out.sort(key=lambda i: (not i["alert"], KIND_ORDER.index(i["order"][0]) if i["order"][0] in KIND_ORDER
                             else len(KIND_ORDER), i["value"]))
     files = len({f for item in items.values() for f in item["here"]})

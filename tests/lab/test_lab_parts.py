@@ -3,6 +3,8 @@ taken back into a case, and what of an address may be shown."""
 from __future__ import annotations
 
 import json
+import os
+import warnings
 
 import pytest
 
@@ -89,3 +91,24 @@ def test_the_scan_and_the_worker_refuse_a_broker_that_is_not_redis_in_the_same_w
                 "(redis://HOST:PORT/DB, or rediss:// with TLS)")
     for output in said:
         assert expected in " ".join(output.split()) and "s3cret" not in output
+
+
+def test_a_worker_with_superuser_privileges_is_told_the_real_risk_in_plain_words(capsys):
+    from celery.exceptions import SecurityWarning
+    from celery.platforms import ASSUMING_ROOT, ROOT_DISCOURAGED, check_privileges
+
+    from forensix.cli.worker import say_privileges_plainly
+
+    passed_on = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        warnings.showwarning = lambda message, *rest, **kw: passed_on.append(str(message))
+        say_privileges_plainly()
+        warnings.warn(SecurityWarning(ROOT_DISCOURAGED.format(uid=0, euid=0, gid=0, egid=0)))
+        warnings.warn(SecurityWarning(ASSUMING_ROOT))  # any other warning is shown as it was
+        if os.geteuid() == 0:  # Celery's own check, as forensix worker runs it: JSON only, so a warning, no refusal
+            check_privileges({"json"})
+    said = capsys.readouterr().err
+    assert said.count("warning: this worker runs") == (2 if os.geteuid() == 0 else 1)
+    assert "never pickle" in said and "hostile input" in said and "--uid" not in said
+    assert passed_on == [ASSUMING_ROOT]
