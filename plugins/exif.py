@@ -135,7 +135,7 @@ class _JpegSegments:
 
     def _take(self, pos: int, truncated: bool = False) -> None:
         buf = self._buf
-        if buf[pos + 1] != 0xE1:
+        if pos + 4 > len(buf) or buf[pos + 1] != 0xE1:  # a file cut inside a marker holds no segment
             return
         length = int.from_bytes(buf[pos + 2:pos + 4], "big")
         body = bytes(buf[pos + 4:pos + 2 + length])

@@ -227,3 +227,11 @@ def test_webp_claiming_a_huge_canvas_is_a_warning_not_a_failure() -> None:
     result = analyse(pictures_built.huge_canvas_webp(), "x.webp")
     assert len(result.warnings) == 1 and result.warnings[0].startswith("EXIF damaged: the WEBP container")
     assert "Error" not in result.warnings[0]
+
+
+def test_jpeg_cut_inside_a_marker_is_no_damage_to_report() -> None:
+    """A file cut one byte into the marker after a segment holds no EXIF: nothing to say
+    (it once raised, and the examiner read 'index out of range')."""
+    jfif = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
+    result = analyse(jfif + b"\xff", "cut.jpg")
+    assert result.warnings == () and result.data is None
