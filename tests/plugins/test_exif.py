@@ -235,3 +235,20 @@ def test_jpeg_cut_inside_a_marker_is_no_damage_to_report() -> None:
     jfif = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
     result = analyse(jfif + b"\xff", "cut.jpg")
     assert result.warnings == () and result.data is None
+
+
+def test_counts_of_millions_inside_the_data_cost_no_more_than_the_values_used() -> None:
+    """Orientation and four GPS tags each claim 262,144 values that all lie inside the file:
+    the reader decodes the few it uses, not a list (or Fractions) of every value claimed."""
+    import tracemalloc
+
+    data = pictures_built.huge_count_tiff(1 << 18)
+    tracemalloc.start()
+    try:
+        result = analyse(data, "counts.tif", chunk_size=1 << 20)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert result.data["orientation"] == 0 and result.data["gps_altitude"] == 1.0  # the first of each
+    assert result.warnings == ("EXIF damaged: GPS latitude has 262144 values; GPS longitude has 262144 values",)
+    assert peak < 4 * len(data), f"{peak} bytes allocated for a {len(data)}-byte file"
