@@ -416,3 +416,25 @@ def test_encrypted_member_has_null_digests_through_a_scan(tmp_path, cli):
     member = {r["path"]: r for r in export_records(tmp_path / "case")}["/locked.zip/secret.png"]
     assert "encrypted member: content not read (no password)" in member["warnings"]
     assert (member["md5"], member["sha1"], member["sha256"]) == (None, None, None)
+
+
+def test_a_damaged_symlink_member_does_not_hide_the_members_after_it() -> None:
+    """A zip symlink's target is its content; content that cannot be read once stopped the
+    listing there, so every member after the link went unexamined."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("before.txt", b"first")
+        link = zipfile.ZipInfo("shortcut")
+        link.create_system, link.external_attr = 3, 0o120777 << 16
+        archive.writestr(link, "target.txt")
+        archive.writestr("after.txt", b"hidden behind the link")
+    data = bytearray(buffer.getvalue())
+    local = data.index(b"PK\x03\x04", 4)
+    data[local:local + 4] = b"PK\x00\x00"  # the link's local header is damaged; the central directory is whole
+    result = analyze(container(bytes(data)), bytes(data))
+    by_name = {child.name: child for child in result.children}
+    assert set(by_name) == {"before.txt", "shortcut", "after.txt"}
+    assert by_name["shortcut"].warnings == (
+        "symbolic link whose target cannot be read (its data is damaged): a link has no content of its own",)
+    assert read(by_name["after.txt"]) == b"hidden behind the link"
+    assert result.warnings == ()
