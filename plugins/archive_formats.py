@@ -40,6 +40,17 @@ DAMAGE = (zipfile.BadZipFile, tarfile.TarError, gzip.BadGzipFile, zlib.error, lz
 """What Python's archive modules and py7zr raise on damaged input."""
 
 
+def damage_words(exc: BaseException) -> str:
+    """What a library said about damaged data, in words even when it said nothing (zipfile raises a bare
+    ``EOFError`` when a member's data ends before the size the archive declares)."""
+    text = str(exc)
+    if text:
+        return text
+    if isinstance(exc, EOFError):
+        return "its data ends before the size the archive declares"
+    return "the library gave no reason"
+
+
 @dataclass(frozen=True, slots=True)
 class Member:
     """A member as the archive lists it."""

@@ -59,9 +59,9 @@ import py7zr.io
 from forensix.budget import ExpansionBudget
 from forensix.hookspecs import hookimpl
 from forensix.records import AnalyzerResult, Digests, FileEntry, utc_iso
-from plugins.archive_formats import (DAMAGE, LINK_TARGET_LIMIT, Member, archive_format, gzip_header_name,
-                                     is_tar_header, special_note, stream_member_name, tar_members, zip_entry_count,
-                                     zip_members)
+from plugins.archive_formats import (DAMAGE, LINK_TARGET_LIMIT, Member, archive_format, damage_words,
+                                     gzip_header_name, is_tar_header, special_note, stream_member_name, tar_members,
+                                     zip_entry_count, zip_members)
 
 log = logging.getLogger(__name__)
 NAME = "archives"
@@ -196,7 +196,7 @@ class _Spool:
                         raise ArchiveLimitError(f"{name} gives more than the {limit} bytes it declares; read stopped")
                     yield chunk
         except DAMAGE as exc:
-            raise DamagedMemberError(f"damaged member {name}: {exc}") from exc
+            raise DamagedMemberError(f"damaged member {name}: {damage_words(exc)}") from exc
 
 
 class _Slice:
@@ -335,7 +335,7 @@ class _Analyzer:
         except Exception as exc:  # DAMAGE, and whatever else a library raises on hostile data
             log.debug("archive %s not fully listed", self._entry.path, exc_info=exc)
             where = f"after {len(children)} members" if children else "no members read"
-            self._warnings.append(f"damaged {fmt} archive ({where}): {exc}")
+            self._warnings.append(f"damaged {fmt} archive ({where}): {damage_words(exc)}")
         self._warnings += [f"content of {n} members not read: {reason}" for reason, n in refused.items()]
         if source is not self._spool:
             self._spool.close()
@@ -375,8 +375,8 @@ class _Analyzer:
                     expanded.file.write(chunk)
         except DAMAGE as exc:
             if not expanded.size():
-                return expanded, f"not a {fmt} stream after all: its data does not decode ({exc})"
-            return expanded, f"the {fmt} data is damaged after {expanded.size()} bytes ({exc})"
+                return expanded, f"not a {fmt} stream after all: its data does not decode ({damage_words(exc)})"
+            return expanded, f"the {fmt} data is damaged after {expanded.size()} bytes ({damage_words(exc)})"
         return expanded, None
 
     def _stream_members(self, fmt: str) -> tuple[str, _Spool, Iterator[Member]]:
@@ -450,7 +450,7 @@ class _Analyzer:
                 factory.done.pop(str(exc.args[2]) if len(exc.args) > 2 else "", None)
                 problem = "a member fails its checksum (damaged 7z archive)"
             except (*DAMAGE, RuntimeError) as exc:
-                problem = f"damaged 7z archive: {exc}"
+                problem = f"damaged 7z archive: {damage_words(exc)}"
         if problem:
             self._warnings.append(problem)
 

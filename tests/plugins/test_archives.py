@@ -438,3 +438,18 @@ def test_a_damaged_symlink_member_does_not_hide_the_members_after_it() -> None:
         "symbolic link whose target cannot be read (its data is damaged): a link has no content of its own",)
     assert read(by_name["after.txt"]) == b"hidden behind the link"
     assert result.warnings == ()
+
+
+def test_a_member_cut_short_says_so_in_words() -> None:
+    """zipfile raises a bare EOFError when a member's data ends before its declared size: the
+    examiner read 'damaged member tail.txt: ' and nothing after."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("tail.txt", b"twenty-two bytes here.")
+    data = bytearray(buffer.getvalue())
+    central = data.index(b"PK\x01\x02")
+    struct.pack_into("<II", data, central + 20, 10_000, 10_000)  # compressed and real size: past the end
+    (child,) = analyze(container(bytes(data)), bytes(data)).children
+    with pytest.raises(archives.DamagedMemberError) as raised:
+        read(child)
+    assert str(raised.value) == "damaged member tail.txt: its data ends before the size the archive declares"
