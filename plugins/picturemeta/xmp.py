@@ -52,18 +52,30 @@ def _name(tag: str) -> str:
 
 
 def _values(root: ElementTree.Element) -> dict[str, str]:
-    """Every simple property: attributes of any element, and elements holding only text."""
+    """Every simple property: attributes of any element, and elements holding only text.
+
+    An element with children (``rdf:Alt``, ``rdf:Seq``) stands for its first text leaf, found for
+    every element in one pass from the last element back (each child's before its parent's), so
+    a packet nested a million deep costs one walk, not one walk per level.
+    """
     found: dict[str, str] = {}
-    for element in root.iter():
+    elements = list(root.iter())
+    first_leaf: dict[ElementTree.Element, ElementTree.Element | None] = {}
+    for element in reversed(elements):
+        if len(element) == 0:
+            first_leaf[element] = element if element.text else None
+        else:
+            first_leaf[element] = next((leaf for child in element if (leaf := first_leaf[child]) is not None), None)
+    for element in elements:
         for name, value in element.attrib.items():
             found.setdefault(_name(name), value)
         if len(element) == 0 and element.text and element.text.strip():
             found.setdefault(_name(element.tag), element.text.strip())
         elif len(element):  # rdf:Alt / rdf:Seq: the first item stands for the property
-            items = [item for item in element.iter() if item is not element and len(item) == 0 and item.text]
-            if items and element.tag.startswith("{") and not element.tag.startswith(
+            item = first_leaf[element]
+            if item is not None and element.tag.startswith("{") and not element.tag.startswith(
                     "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}"):
-                found.setdefault(_name(element.tag), items[0].text.strip())
+                found.setdefault(_name(element.tag), item.text.strip())
     return found
 
 

@@ -83,3 +83,28 @@ def test_png_exif_after_the_image_data(pictures):
 def test_boxes_and_chunks_are_kept_whatever_the_chunking(pictures, path):
     """moov after a large mdat, eXIf after IDAT: only what holds metadata is kept, across chunk boundaries."""
     assert read(pictures, path, chunk=97) == read(pictures, path)
+
+
+def test_an_xmp_packet_nested_deep_is_walked_once() -> None:
+    """Each element with children stands for its first text leaf; finding it by walking the
+    element's whole subtree, for every element, made a packet nested N deep cost N²/2 visits
+    (a 4 MB sidecar: hours). The tree is walked once whatever its depth."""
+    import sys
+
+    from plugins.picturemeta import xmp
+
+    depth = 2000
+    packet = (b'<x:xmpmeta xmlns:x="adobe:ns:meta/" xmlns:tiff="http://ns.adobe.com/tiff/1.0/"><tiff:Make>'
+              + b"<a>" * depth + b"Canon" + b"</a>" * depth + b"</tiff:Make></x:xmpmeta>")
+    walks = 0
+
+    def count(frame, event, arg) -> None:
+        nonlocal walks
+        walks += event == "c_call" and getattr(arg, "__name__", "") == "iter"
+    sys.setprofile(count)
+    try:
+        found, problems = xmp.read(packet)
+    finally:
+        sys.setprofile(None)
+    assert (found, problems) == ({"make": "Canon"}, [])
+    assert walks == 1
