@@ -12,6 +12,9 @@ import xml.etree.ElementTree as ElementTree
 from typing import Any
 
 MAX_PACKET = 4 << 20
+MAX_TAGS = 200_000
+"""Tags (``<``) in a packet parsed: each element costs some 250 bytes once parsed, so a 4 MB packet of
+a million empty elements would cost 250 MB; a real packet holds hundreds, a bloated one tens of thousands."""
 
 _TIFF = "http://ns.adobe.com/tiff/1.0"
 _EXIF = "http://ns.adobe.com/exif/1.0"
@@ -106,6 +109,9 @@ def read(data: bytes) -> tuple[dict[str, Any], list[str]]:
         return {}, [f"XMP packet of {len(data)} bytes not read (limit {MAX_PACKET})"]
     if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
         return {}, ["XMP packet declares a DTD; not read"]
+    tags = data.count(b"<")
+    if tags > MAX_TAGS:
+        return {}, [f"XMP packet of {tags} tags not read (limit {MAX_TAGS})"]
     try:
         root = ElementTree.fromstring(data)
     except ElementTree.ParseError as exc:

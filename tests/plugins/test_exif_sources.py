@@ -108,3 +108,11 @@ def test_an_xmp_packet_nested_deep_is_walked_once() -> None:
         sys.setprofile(None)
     assert (found, problems) == ({"make": "Canon"}, [])
     assert walks == 1
+
+
+def test_an_xmp_sidecar_of_a_million_empty_elements_is_refused_in_words() -> None:
+    """Parsed, 1,000,000 ``<a/>`` (4 MB, under the packet limit) cost some 250 MB of elements."""
+    from plugins.picturemeta import xmp
+
+    packet = b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><Make>' + b"<a/>" * 1_000_000 + b"</Make></x:xmpmeta>"
+    assert xmp.read(packet) == ({}, ["XMP packet of 1000004 tags not read (limit 200000)"])
