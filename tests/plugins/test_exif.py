@@ -252,3 +252,24 @@ def test_counts_of_millions_inside_the_data_cost_no_more_than_the_values_used() 
     assert result.data["orientation"] == 0 and result.data["gps_altitude"] == 1.0  # the first of each
     assert result.warnings == ("EXIF damaged: GPS latitude has 262144 values; GPS longitude has 262144 values",)
     assert peak < 4 * len(data), f"{peak} bytes allocated for a {len(data)}-byte file"
+
+
+def test_metadata_kept_from_a_png_is_bounded_whatever_its_number_of_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each iTXt chunk was checked against the limit alone, so a PNG of many large ones was kept
+    whole in memory (a 4 GB file: 4 GB). The limit is now on all the chunks kept."""
+    import struct
+    import zlib
+
+    monkeypatch.setattr(exif, "BOX_LIMIT", 10_000)
+    chunk = b"XML:com.adobe.xmp\x00\x00\x00\x00\x00" + b" " * 4000
+
+    def png_chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+    data = b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", bytes(13)) + png_chunk(b"iTXt", chunk) * 50 + png_chunk(b"IEND", b"")
+    entry = FileEntry(evidence="test", volume_offset=0, fs_type="test", path="/many.png", inode="1", deleted=False,
+                      size=len(data))
+    analyzer = exif.forensix_file_analyzer(entry=entry, head=data[:1 << 20])
+    analyzer.feed(data, 0)
+    assert len(analyzer._boxes.kept) <= 10_000
+    assert analyzer.finish(NO_DIGESTS).warnings == (
+        "EXIF damaged: 'iTXt' of 4026 bytes not read (limit 10000 bytes of metadata a file)",)
