@@ -116,3 +116,17 @@ def test_an_xmp_sidecar_of_a_million_empty_elements_is_refused_in_words() -> Non
 
     packet = b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><Make>' + b"<a/>" * 1_000_000 + b"</Make></x:xmpmeta>"
     assert xmp.read(packet) == ({}, ["XMP packet of 1000004 tags not read (limit 200000)"])
+
+
+def test_a_heif_whose_pictures_are_all_unreadable_is_told_in_words(pictures) -> None:
+    """One damaged property association (a byte of the ipma box) leaves libheif no picture, and
+    pillow-heif then raised IndexError: the examiner read 'list index out of range'."""
+    data = bytearray(pictures.bytes("avif/Issue 649.avif"))
+    data[8:12] = b"heic"  # read through libheif, as a HEIC is
+    data[296] = 57
+    entry = FileEntry(evidence="corpus", volume_offset=0, fs_type="folder", path="/x.avif", inode="1",
+                      deleted=False, size=len(data))
+    analyzer = exif.forensix_file_analyzer(entry=entry, head=bytes(data[:1 << 20]))
+    analyzer.feed(bytes(data), 0)
+    assert analyzer.finish(Digests(None, None, None, len(data))).warnings == (
+        "EXIF damaged: the HEIF container could not be read (it holds no picture libheif can read)",)
