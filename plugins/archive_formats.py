@@ -151,10 +151,31 @@ def _link_note(mode: int, read: Callable[[], IO[bytes]]) -> str | None:
         return "symbolic link whose target cannot be read (its data is damaged): a link has no content of its own"
 
 
-def zip_entry_count(file: IO[bytes]) -> int:
-    """How many entries a zip's end record declares (ZIP64's when present), 0 when none is found."""
+def zip_entry_count(file: IO[bytes], most: int) -> int:
+    """How many entries a zip's central directory holds (0 when no end record is found).
+
+    zipfile lists every entry the directory holds, whatever count the end record declares, so when
+    the directory is big enough to hold more than ``most`` entries (46 bytes each at least) its
+    entry signatures are counted too, and the larger number is given.
+    """
     end = zipfile._EndRecData(file)  # the stdlib's own reader of the end record
-    return end[zipfile._ECD_ENTRIES_TOTAL] if end else 0
+    if not end:
+        return 0
+    declared, size = end[zipfile._ECD_ENTRIES_TOTAL], end[zipfile._ECD_SIZE]
+    if size // 46 <= most:
+        return declared
+    stop = end[zipfile._ECD_LOCATION]
+    position = max(0, stop - size - 76)  # a ZIP64 end record and its locator may sit in between
+    counted, carry = 0, b""
+    while position < stop:
+        file.seek(position)
+        block = carry + file.read(min(16 << 20, stop - position))
+        counted += block.count(b"PK\x01\x02")
+        position += len(block) - len(carry)
+        carry = block[-3:]
+        if len(block) == len(carry):
+            break
+    return max(declared, counted)
 
 
 def zip_members(file: IO[bytes]) -> Iterator[Member]:

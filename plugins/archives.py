@@ -350,7 +350,7 @@ class _Analyzer:
         file = self._spool.file
         file.seek(0)
         if fmt == "zip":
-            declared = zip_entry_count(file)
+            declared = zip_entry_count(file, MAX_ZIP_ENTRIES)
             if declared > MAX_ZIP_ENTRIES:
                 raise _Unlisted(f"zip lists {declared} members, more than the {MAX_ZIP_ENTRIES} whose list can be "
                                 "held in memory: members not examined")

@@ -453,3 +453,17 @@ def test_a_member_cut_short_says_so_in_words() -> None:
     with pytest.raises(archives.DamagedMemberError) as raised:
         read(child)
     assert str(raised.value) == "damaged member tail.txt: its data ends before the size the archive declares"
+
+
+def test_zip_whose_end_record_understates_its_members_is_still_refused(monkeypatch):
+    """zipfile lists every entry its central directory holds, not the count the end record
+    declares: a forged count of 1 let a directory of millions of entries (~500 bytes each in
+    memory) past the limit."""
+    monkeypatch.setattr(archives, "MAX_ZIP_ENTRIES", 10)
+    data = bytearray(zip_bytes({f"{i}.txt": b"x" for i in range(1000)}))
+    end = data.rindex(b"PK\x05\x06")
+    struct.pack_into("<HH", data, end + 8, 1, 1)
+    result = analyze(container(bytes(data)), bytes(data))
+    assert result.children == ()
+    assert result.warnings == ("zip lists 1000 members, more than the 10 whose list can be held in memory: "
+                               "members not examined",)
