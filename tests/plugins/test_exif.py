@@ -265,7 +265,8 @@ def test_metadata_kept_from_a_png_is_bounded_whatever_its_number_of_chunks(monke
 
     def png_chunk(kind: bytes, body: bytes) -> bytes:
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-    data = b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", bytes(13)) + png_chunk(b"iTXt", chunk) * 50 + png_chunk(b"IEND", b"")
+    data = (b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", bytes(13)) + png_chunk(b"iTXt", chunk) * 50
+            + png_chunk(b"IEND", b""))
     entry = FileEntry(evidence="test", volume_offset=0, fs_type="test", path="/many.png", inode="1", deleted=False,
                       size=len(data))
     analyzer = exif.forensix_file_analyzer(entry=entry, head=data[:1 << 20])
