@@ -13,13 +13,18 @@ point to; an encrypted member is a member without content whose note says so.
 from __future__ import annotations
 
 import binascii
+import gzip
+import lzma
 import stat
 import struct
 import tarfile
 import zipfile
+import zlib
 from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, Callable, Iterator
+
+import py7zr.exceptions
 
 from forensix.records import utc_iso
 
@@ -30,6 +35,20 @@ LINK_TARGET_LIMIT = 4096
 _BZIP2_BLOCKS = (b"\x31\x41\x59\x26\x53\x59", b"\x17\x72\x45\x38\x50\x90")  # first block, or end of an empty stream
 _XZ_MAGIC = b"\xfd7zXZ\x00"
 _7Z_MAGIC = b"7z\xbc\xaf\x27\x1c"
+DAMAGE = (zipfile.BadZipFile, tarfile.TarError, gzip.BadGzipFile, zlib.error, lzma.LZMAError, EOFError, OSError,
+          ValueError, NotImplementedError, struct.error, KeyError, py7zr.exceptions.ArchiveError)
+"""What Python's archive modules and py7zr raise on damaged input."""
+
+
+def damage_words(exc: BaseException) -> str:
+    """What a library said about damaged data, in words even when it said nothing (zipfile raises a bare
+    ``EOFError`` when a member's data ends before the size the archive declares)."""
+    text = str(exc)
+    if text:
+        return text
+    if isinstance(exc, EOFError):
+        return "its data ends before the size the archive declares"
+    return "the library gave no reason"
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,15 +141,41 @@ def special_note(mode: int, target: str = "", device: tuple[int, int] | None = N
     return None
 
 
-def _link_target(read: Callable[[], IO[bytes]]) -> str:
-    with read() as stream:
-        return stream.read(LINK_TARGET_LIMIT).decode("utf-8", "replace")
+def _link_note(mode: int, read: Callable[[], IO[bytes]]) -> str | None:
+    """A zip symlink's note, with the target its content holds; a link whose content is damaged
+    is still a member (and the members after it are still listed)."""
+    try:
+        with read() as stream:
+            return special_note(mode, stream.read(LINK_TARGET_LIMIT).decode("utf-8", "replace"))
+    except DAMAGE:
+        return "symbolic link whose target cannot be read (its data is damaged): a link has no content of its own"
 
 
-def zip_entry_count(file: IO[bytes]) -> int:
-    """How many entries a zip's end record declares (ZIP64's when present), 0 when none is found."""
+def zip_entry_count(file: IO[bytes], most: int) -> int:
+    """How many entries a zip's central directory holds (0 when no end record is found).
+
+    zipfile lists every entry the directory holds, whatever count the end record declares, so when
+    the directory is big enough to hold more than ``most`` entries (46 bytes each at least) its
+    entry signatures are counted too, and the larger number is given.
+    """
     end = zipfile._EndRecData(file)  # the stdlib's own reader of the end record
-    return end[zipfile._ECD_ENTRIES_TOTAL] if end else 0
+    if not end:
+        return 0
+    declared, size = end[zipfile._ECD_ENTRIES_TOTAL], end[zipfile._ECD_SIZE]
+    if size // 46 <= most:
+        return declared
+    stop = end[zipfile._ECD_LOCATION]
+    position = max(0, stop - size - 76)  # a ZIP64 end record and its locator may sit in between
+    counted, carry = 0, b""
+    while position < stop:
+        file.seek(position)
+        block = carry + file.read(min(16 << 20, stop - position))
+        counted += block.count(b"PK\x01\x02")
+        position += len(block) - len(carry)
+        carry = block[-3:]
+        if len(block) == len(carry):
+            break
+    return max(declared, counted)
 
 
 def zip_members(file: IO[bytes]) -> Iterator[Member]:
@@ -148,7 +193,7 @@ def zip_members(file: IO[bytes]) -> Iterator[Member]:
         elif info.compress_type not in ZIP_METHODS:
             note = f"compression method {info.compress_type} not supported: content not read"
         elif stat.S_IFMT(mode) == stat.S_IFLNK:
-            note = special_note(mode, _link_target(opener))
+            note = _link_note(mode, opener)
         elif stat.S_IFMT(mode) not in (0, stat.S_IFREG, stat.S_IFDIR):
             note = special_note(mode)
         yield Member(index, name, info.file_size, _zip_mtime(info), None if note else opener, note)

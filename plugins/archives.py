@@ -46,11 +46,8 @@ import logging
 import lzma
 import stat
 import struct
-import tarfile
 import tempfile
 import weakref
-import zipfile
-import zlib
 from pathlib import Path
 from typing import IO, Any, Callable, Iterator
 
@@ -62,8 +59,9 @@ import py7zr.io
 from forensix.budget import ExpansionBudget
 from forensix.hookspecs import hookimpl
 from forensix.records import AnalyzerResult, Digests, FileEntry, utc_iso
-from plugins.archive_formats import (LINK_TARGET_LIMIT, Member, archive_format, gzip_header_name, is_tar_header,
-                                     special_note, stream_member_name, tar_members, zip_entry_count, zip_members)
+from plugins.archive_formats import (DAMAGE, LINK_TARGET_LIMIT, Member, archive_format, damage_words,
+                                     gzip_header_name, is_tar_header, special_note, stream_member_name, tar_members,
+                                     zip_entry_count, zip_members)
 
 log = logging.getLogger(__name__)
 NAME = "archives"
@@ -88,9 +86,6 @@ _STREAMS: dict[str, Callable[[IO[bytes]], IO[bytes]]] = {
     "bzip2": lambda file: bz2.BZ2File(file, "rb"),
     "xz": lambda file: lzma.LZMAFile(file, "rb"),
 }
-_DAMAGE = (zipfile.BadZipFile, tarfile.TarError, gzip.BadGzipFile, zlib.error, lzma.LZMAError, EOFError, OSError,
-           ValueError, NotImplementedError, struct.error, KeyError, py7zr.exceptions.ArchiveError)
-"""What Python's archive modules and py7zr raise on damaged input."""
 
 
 class ArchiveLimitError(Exception):
@@ -200,8 +195,8 @@ class _Spool:
                     if produced > limit:
                         raise ArchiveLimitError(f"{name} gives more than the {limit} bytes it declares; read stopped")
                     yield chunk
-        except _DAMAGE as exc:
-            raise DamagedMemberError(f"damaged member {name}: {exc}") from exc
+        except DAMAGE as exc:
+            raise DamagedMemberError(f"damaged member {name}: {damage_words(exc)}") from exc
 
 
 class _Slice:
@@ -337,10 +332,10 @@ class _Analyzer:
                     refused[reason] = refused.get(reason, 0) + 1
         except _Unlisted as exc:
             self._warnings.append(str(exc))
-        except Exception as exc:  # _DAMAGE, and whatever else a library raises on hostile data
+        except Exception as exc:  # DAMAGE, and whatever else a library raises on hostile data
             log.debug("archive %s not fully listed", self._entry.path, exc_info=exc)
             where = f"after {len(children)} members" if children else "no members read"
-            self._warnings.append(f"damaged {fmt} archive ({where}): {exc}")
+            self._warnings.append(f"damaged {fmt} archive ({where}): {damage_words(exc)}")
         self._warnings += [f"content of {n} members not read: {reason}" for reason, n in refused.items()]
         if source is not self._spool:
             self._spool.close()
@@ -355,7 +350,7 @@ class _Analyzer:
         file = self._spool.file
         file.seek(0)
         if fmt == "zip":
-            declared = zip_entry_count(file)
+            declared = zip_entry_count(file, MAX_ZIP_ENTRIES)
             if declared > MAX_ZIP_ENTRIES:
                 raise _Unlisted(f"zip lists {declared} members, more than the {MAX_ZIP_ENTRIES} whose list can be "
                                 "held in memory: members not examined")
@@ -378,10 +373,10 @@ class _Analyzer:
                     if reason is not None:
                         return expanded, f"expansion stopped after {expanded.size()} bytes: {reason}"
                     expanded.file.write(chunk)
-        except _DAMAGE as exc:
+        except DAMAGE as exc:
             if not expanded.size():
-                return expanded, f"not a {fmt} stream after all: its data does not decode ({exc})"
-            return expanded, f"the {fmt} data is damaged after {expanded.size()} bytes ({exc})"
+                return expanded, f"not a {fmt} stream after all: its data does not decode ({damage_words(exc)})"
+            return expanded, f"the {fmt} data is damaged after {expanded.size()} bytes ({damage_words(exc)})"
         return expanded, None
 
     def _stream_members(self, fmt: str) -> tuple[str, _Spool, Iterator[Member]]:
@@ -415,7 +410,7 @@ class _Analyzer:
         """Members of a tar whose expansion stopped short: the ones past the cut have no content."""
         try:
             yield from members
-        except _DAMAGE:
+        except DAMAGE:
             if cut is None:
                 raise
 
@@ -454,8 +449,8 @@ class _Analyzer:
             except py7zr.exceptions.CrcError as exc:
                 factory.done.pop(str(exc.args[2]) if len(exc.args) > 2 else "", None)
                 problem = "a member fails its checksum (damaged 7z archive)"
-            except (*_DAMAGE, RuntimeError) as exc:
-                problem = f"damaged 7z archive: {exc}"
+            except (*DAMAGE, RuntimeError) as exc:
+                problem = f"damaged 7z archive: {damage_words(exc)}"
         if problem:
             self._warnings.append(problem)
 

@@ -129,7 +129,7 @@ class _JpegSegments:
 
     def _take(self, pos: int, truncated: bool = False) -> None:
         buf = self._buf
-        if buf[pos + 1] != 0xE1:
+        if pos + 4 > len(buf) or buf[pos + 1] != 0xE1:  # a file cut inside a marker holds no segment
             return
         length = int.from_bytes(buf[pos + 2:pos + 4], "big")
         body = bytes(buf[pos + 4:pos + 2 + length])
@@ -189,12 +189,13 @@ class _ChunkFilter:
         body, kind = self.parse(header)
         if body is None:
             self._stopped = True
-        elif kind in self.KEEP and body <= BOX_LIMIT:
+        elif kind in self.KEEP and len(self.kept) + body <= BOX_LIMIT:
             self.kept += self.kept_header(header, kind, body)
             self._take = body
         else:
-            if kind in self.KEEP:
-                self.problem = f"'{kind.decode('latin-1')}' of {body} bytes not read (limit {BOX_LIMIT})"
+            if kind in self.KEEP:  # one chunk too big, or many (a PNG of a thousand 1 MB iTXt chunks)
+                self.problem = (f"'{kind.decode('latin-1')}' of {body} bytes not read (limit {BOX_LIMIT} "
+                                "bytes of metadata a file)")
             self._skip = body
 
     def kept_header(self, header: bytes, kind: bytes, body: int) -> bytes:
@@ -290,6 +291,8 @@ class _ExifAnalyzer:
         elif kind in ("png", "webp", "avif", "heif"):
             if self._boxes is not None:  # PNG: the metadata chunks kept as they streamed past
                 data = bytes(self._boxes.kept)
+                if self._boxes.problem:
+                    problems.append(self._boxes.problem)
             reader = {"png": containers.png, "heif": containers.heif}.get(kind, containers.pillow)
             tiff, xmp_packet = reader(data)
             if tiff is not None:

@@ -47,6 +47,8 @@ def heif(data: bytes) -> tuple[bytes | None, bytes | None]:
     import pillow_heif  # loaded on first HEIC: libheif costs ~20 ms to load
 
     picture = pillow_heif.open_heif(io.BytesIO(data), convert_hdr_to_8bit=False)
+    if not len(picture):  # pillow-heif's info then raises IndexError ("list index out of range")
+        raise ValueError("it holds no picture libheif can read")
     return _tiff(picture.info.get("exif")), picture.info.get("xmp")
 
 

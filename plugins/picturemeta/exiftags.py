@@ -67,11 +67,12 @@ def _degrees(gps: Ifd, tag: int, ref_tag: int, negative_ref: str, limit: int, ax
     """Signed decimal degrees from degrees/minutes/seconds rationals, or a problem."""
     if not gps.readable(tag):
         return None, f"GPS {axis} unreadable (its values lie past the end of the data)"
-    values = gps.rationals(tag)
+    values = gps.rationals(tag, 3)
     if values is None:
         return None, f"GPS {axis} unreadable (a zero denominator)"
-    if not 1 <= len(values) <= 3:
-        return None, f"GPS {axis} has {len(values)} values"
+    count = gps.entry(tag).count
+    if not 1 <= count <= 3:
+        return None, f"GPS {axis} has {count} values"
     degrees = sum((v / 60 ** i for i, v in enumerate(values)), Fraction(0))
     ref = (gps.text(ref_tag) or "").upper()[:1]
     if not ref:
@@ -101,11 +102,11 @@ def gps_fields(gps: Ifd) -> tuple[dict[str, Any], list[str]]:
         problems += [p for p in (lat_problem, lon_problem) if p]
         if lat is not None and lon is not None:
             out["gps_latitude"], out["gps_longitude"] = lat, lon
-    altitude = gps.rationals(6)
+    altitude = gps.rationals(6, 1)
     if altitude:
         below = gps.int(5) == 1
         out["gps_altitude"] = float(-altitude[0] if below else altitude[0])
-    date, clock = gps.text(0x1D), _gps_time(gps.rationals(7))
+    date, clock = gps.text(0x1D), _gps_time(gps.rationals(7, 4))
     if date and clock:
         out["gps_datetime"] = f"{date} {clock}Z"
     return out, problems

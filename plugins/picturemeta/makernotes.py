@@ -109,7 +109,7 @@ def _pentax(block: _Block) -> Note:
         ifd = block.ifd(0)
     if ifd is None:
         return Note()
-    info = ifd.ints(0x0215)  # CameraInfo: model, date, production code (2), internal serial
+    info = ifd.ints(0x0215, 5)  # CameraInfo: model, date, production code (2), internal serial
     return Note(serial=_text(ifd, 0x0229) or (str(info[4]) if info and len(info) > 4 and info[4] else None))
 
 

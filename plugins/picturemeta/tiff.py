@@ -63,14 +63,16 @@ class Ifd:
     def raw(self, tag: int) -> bytes | None:
         return self._bytes(self.entry(tag))
 
+    def _fits(self, entry: Entry) -> bool:
+        """Whether all the entry's values lie inside the data (an unknown type does not)."""
+        size = TYPE_SIZES.get(entry.type)
+        return size is not None and 0 <= entry.offset and entry.offset + size * entry.count <= len(self.data)
+
     def _bytes(self, entry: Entry | None) -> bytes | None:
         """The entry's value bytes; ``None`` for an unknown type or values outside the data."""
-        if entry is None or entry.type not in TYPE_SIZES:
+        if entry is None or not self._fits(entry):
             return None
-        size = TYPE_SIZES[entry.type] * entry.count
-        if entry.offset < 0 or entry.offset + size > len(self.data):
-            return None
-        return self.data[entry.offset:entry.offset + size]
+        return self.data[entry.offset:entry.offset + TYPE_SIZES[entry.type] * entry.count]
 
     def readable(self, tag: int) -> bool:
         return tag not in self.entries or self.raw(tag) is not None
@@ -83,32 +85,33 @@ class Ifd:
         raw = self._bytes(entry)
         return decode_text(raw) if raw is not None else None
 
-    def ints(self, tag: int) -> list[int] | None:
-        return self._ints(self.entry(tag))
+    def ints(self, tag: int, most: int) -> list[int] | None:
+        """The first ``most`` values: a damaged count can claim millions, and the readers want a few."""
+        return self._ints(self.entry(tag), most)
 
-    def _ints(self, entry: Entry | None) -> list[int] | None:
-        if entry is None or entry.type not in _INT_FORMATS:
+    def _ints(self, entry: Entry | None, most: int) -> list[int] | None:
+        if entry is None or entry.type not in _INT_FORMATS or not self._fits(entry):
             return None
-        raw = self._bytes(entry)
-        return list(struct.unpack(f"{self.endian}{entry.count}{_INT_FORMATS[entry.type]}", raw)) \
-            if raw is not None else None
+        return list(struct.unpack_from(f"{self.endian}{min(entry.count, most)}{_INT_FORMATS[entry.type]}",
+                                       self.data, entry.offset))
 
     def int(self, tag: int) -> int | None:
-        values = self.ints(tag)
+        values = self.ints(tag, 1)
         return values[0] if values else None
 
-    def rationals(self, tag: int) -> list[Fraction] | None:
-        """Rational values; ``None`` when unreadable or when a denominator is zero."""
+    def rationals(self, tag: int, most: int) -> list[Fraction] | None:
+        """The first ``most`` rational values; ``None`` when unreadable or when one of them has a zero
+        denominator."""
         entry = self.entry(tag)
-        raw = self._bytes(entry)
-        if entry is None or raw is None:
+        if entry is None or not self._fits(entry):
             return None
         if entry.type in (5, 10):
-            pairs = struct.unpack(f"{self.endian}{2 * entry.count}{'I' if entry.type == 5 else 'i'}", raw)
+            pairs = struct.unpack_from(f"{self.endian}{2 * min(entry.count, most)}{'I' if entry.type == 5 else 'i'}",
+                                       self.data, entry.offset)
             if any(d == 0 for d in pairs[1::2]):
                 return None
             return [Fraction(n, d) for n, d in zip(pairs[::2], pairs[1::2])]
-        ints = self._ints(entry)
+        ints = self._ints(entry, most)
         return [Fraction(v) for v in ints] if ints is not None else None
 
 

@@ -416,3 +416,54 @@ def test_encrypted_member_has_null_digests_through_a_scan(tmp_path, cli):
     member = {r["path"]: r for r in export_records(tmp_path / "case")}["/locked.zip/secret.png"]
     assert "encrypted member: content not read (no password)" in member["warnings"]
     assert (member["md5"], member["sha1"], member["sha256"]) == (None, None, None)
+
+
+def test_a_damaged_symlink_member_does_not_hide_the_members_after_it() -> None:
+    """A zip symlink's target is its content; content that cannot be read once stopped the
+    listing there, so every member after the link went unexamined."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("before.txt", b"first")
+        link = zipfile.ZipInfo("shortcut")
+        link.create_system, link.external_attr = 3, 0o120777 << 16
+        archive.writestr(link, "target.txt")
+        archive.writestr("after.txt", b"hidden behind the link")
+    data = bytearray(buffer.getvalue())
+    local = data.index(b"PK\x03\x04", 4)
+    data[local:local + 4] = b"PK\x00\x00"  # the link's local header is damaged; the central directory is whole
+    result = analyze(container(bytes(data)), bytes(data))
+    by_name = {child.name: child for child in result.children}
+    assert set(by_name) == {"before.txt", "shortcut", "after.txt"}
+    assert by_name["shortcut"].warnings == (
+        "symbolic link whose target cannot be read (its data is damaged): a link has no content of its own",)
+    assert read(by_name["after.txt"]) == b"hidden behind the link"
+    assert result.warnings == ()
+
+
+def test_a_member_cut_short_says_so_in_words() -> None:
+    """zipfile raises a bare EOFError when a member's data ends before its declared size: the
+    examiner read 'damaged member tail.txt: ' and nothing after."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("tail.txt", b"twenty-two bytes here.")
+    data = bytearray(buffer.getvalue())
+    central = data.index(b"PK\x01\x02")
+    struct.pack_into("<II", data, central + 20, 10_000, 10_000)  # compressed and real size: past the end
+    (child,) = analyze(container(bytes(data)), bytes(data)).children
+    with pytest.raises(archives.DamagedMemberError) as raised:
+        read(child)
+    assert str(raised.value) == "damaged member tail.txt: its data ends before the size the archive declares"
+
+
+def test_zip_whose_end_record_understates_its_members_is_still_refused(monkeypatch):
+    """zipfile lists every entry its central directory holds, not the count the end record
+    declares: a forged count of 1 let a directory of millions of entries (~500 bytes each in
+    memory) past the limit."""
+    monkeypatch.setattr(archives, "MAX_ZIP_ENTRIES", 10)
+    data = bytearray(zip_bytes({f"{i}.txt": b"x" for i in range(1000)}))
+    end = data.rindex(b"PK\x05\x06")
+    struct.pack_into("<HH", data, end + 8, 1, 1)
+    result = analyze(container(bytes(data)), bytes(data))
+    assert result.children == ()
+    assert result.warnings == ("zip lists 1000 members, more than the 10 whose list can be held in memory: "
+                               "members not examined",)

@@ -227,3 +227,50 @@ def test_webp_claiming_a_huge_canvas_is_a_warning_not_a_failure() -> None:
     result = analyse(pictures_built.huge_canvas_webp(), "x.webp")
     assert len(result.warnings) == 1 and result.warnings[0].startswith("EXIF damaged: the WEBP container")
     assert "Error" not in result.warnings[0]
+
+
+def test_jpeg_cut_inside_a_marker_is_no_damage_to_report() -> None:
+    """A file cut one byte into the marker after a segment holds no EXIF: nothing to say
+    (it once raised, and the examiner read 'index out of range')."""
+    jfif = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
+    result = analyse(jfif + b"\xff", "cut.jpg")
+    assert result.warnings == () and result.data is None
+
+
+def test_counts_of_millions_inside_the_data_cost_no_more_than_the_values_used() -> None:
+    """Orientation and four GPS tags each claim 262,144 values that all lie inside the file:
+    the reader decodes the few it uses, not a list (or Fractions) of every value claimed."""
+    import tracemalloc
+
+    data = pictures_built.huge_count_tiff(1 << 18)
+    tracemalloc.start()
+    try:
+        result = analyse(data, "counts.tif", chunk_size=1 << 20)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert result.data["orientation"] == 0 and result.data["gps_altitude"] == 1.0  # the first of each
+    assert result.warnings == ("EXIF damaged: GPS latitude has 262144 values; GPS longitude has 262144 values",)
+    assert peak < 4 * len(data), f"{peak} bytes allocated for a {len(data)}-byte file"
+
+
+def test_metadata_kept_from_a_png_is_bounded_whatever_its_number_of_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each iTXt chunk was checked against the limit alone, so a PNG of many large ones was kept
+    whole in memory (a 4 GB file: 4 GB). The limit is now on all the chunks kept."""
+    import struct
+    import zlib
+
+    monkeypatch.setattr(exif, "BOX_LIMIT", 10_000)
+    chunk = b"XML:com.adobe.xmp\x00\x00\x00\x00\x00" + b" " * 4000
+
+    def png_chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+    data = (b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", bytes(13)) + png_chunk(b"iTXt", chunk) * 50
+            + png_chunk(b"IEND", b""))
+    entry = FileEntry(evidence="test", volume_offset=0, fs_type="test", path="/many.png", inode="1", deleted=False,
+                      size=len(data))
+    analyzer = exif.forensix_file_analyzer(entry=entry, head=data[:1 << 20])
+    analyzer.feed(data, 0)
+    assert len(analyzer._boxes.kept) <= 10_000
+    assert analyzer.finish(NO_DIGESTS).warnings == (
+        "EXIF damaged: 'iTXt' of 4026 bytes not read (limit 10000 bytes of metadata a file)",)

@@ -83,3 +83,50 @@ def test_png_exif_after_the_image_data(pictures):
 def test_boxes_and_chunks_are_kept_whatever_the_chunking(pictures, path):
     """moov after a large mdat, eXIf after IDAT: only what holds metadata is kept, across chunk boundaries."""
     assert read(pictures, path, chunk=97) == read(pictures, path)
+
+
+def test_an_xmp_packet_nested_deep_is_walked_once() -> None:
+    """Each element with children stands for its first text leaf; finding it by walking the
+    element's whole subtree, for every element, made a packet nested N deep cost N²/2 visits
+    (a 4 MB sidecar: hours). The tree is walked once whatever its depth."""
+    import sys
+
+    from plugins.picturemeta import xmp
+
+    depth = 2000
+    packet = (b'<x:xmpmeta xmlns:x="adobe:ns:meta/" xmlns:tiff="http://ns.adobe.com/tiff/1.0/"><tiff:Make>'
+              + b"<a>" * depth + b"Canon" + b"</a>" * depth + b"</tiff:Make></x:xmpmeta>")
+    walks = 0
+
+    def count(frame, event, arg) -> None:
+        nonlocal walks
+        walks += event == "c_call" and getattr(arg, "__name__", "") == "iter"
+    sys.setprofile(count)
+    try:
+        found, problems = xmp.read(packet)
+    finally:
+        sys.setprofile(None)
+    assert (found, problems) == ({"make": "Canon"}, [])
+    assert walks == 1
+
+
+def test_an_xmp_sidecar_of_a_million_empty_elements_is_refused_in_words() -> None:
+    """Parsed, 1,000,000 ``<a/>`` (4 MB, under the packet limit) cost some 250 MB of elements."""
+    from plugins.picturemeta import xmp
+
+    packet = b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><Make>' + b"<a/>" * 1_000_000 + b"</Make></x:xmpmeta>"
+    assert xmp.read(packet) == ({}, ["XMP packet of 1000004 tags not read (limit 200000)"])
+
+
+def test_a_heif_whose_pictures_are_all_unreadable_is_told_in_words(pictures) -> None:
+    """One damaged property association (a byte of the ipma box) leaves libheif no picture, and
+    pillow-heif then raised IndexError: the examiner read 'list index out of range'."""
+    data = bytearray(pictures.bytes("avif/Issue 649.avif"))
+    data[8:12] = b"heic"  # read through libheif, as a HEIC is
+    data[296] = 57
+    entry = FileEntry(evidence="corpus", volume_offset=0, fs_type="folder", path="/x.avif", inode="1",
+                      deleted=False, size=len(data))
+    analyzer = exif.forensix_file_analyzer(entry=entry, head=bytes(data[:1 << 20]))
+    analyzer.feed(bytes(data), 0)
+    assert analyzer.finish(Digests(None, None, None, len(data))).warnings == (
+        "EXIF damaged: the HEIF container could not be read (it holds no picture libheif can read)",)
