@@ -9,6 +9,7 @@ import click
 
 from forensix.cli.console import UserError
 from forensix.pluginhost import PluginSelectionError
+from forensix.volumes.secrets import Secrets
 
 
 def plugin_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -32,6 +33,27 @@ def plugin_options(func: Callable[..., Any]) -> Callable[..., Any]:
     checked = click.option("--disable-plugin", "disable", multiple=True, metavar="NAME",
                            help="Do not run this plugin.")(checked)
     return checked
+
+
+def secret_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--password / --recovery-key / --startup-key: the keys of encrypted volumes, handed to the
+    command as one ``secrets`` (:class:`forensix.volumes.secrets.Secrets`, memory only). The scan
+    opens the volumes with them; the report opens them again to read the pictures it shows."""
+    @functools.wraps(func)
+    def gathered(*args: Any, password: str | None, recovery_key: str | None, startup_key: str | None,
+                 **kwargs: Any) -> Any:
+        if password == "-":
+            password = click.prompt("Password for encrypted volumes", hide_input=True, err=True)
+        return func(*args, secrets=Secrets(password or None, recovery_key or None, startup_key), **kwargs)
+
+    gathered = click.option("--startup-key", type=click.Path(exists=True, dir_okay=False), metavar="FILE",
+                            help="BitLocker startup key file (.BEK).")(gathered)
+    gathered = click.option("--recovery-key", metavar="KEY",
+                            help="BitLocker recovery key (48 digits) or APFS recovery key.")(gathered)
+    gathered = click.option("--password", metavar="PASSWORD",
+                            help="Password of BitLocker, LUKS and encrypted APFS volumes; '-' asks for it without "
+                                 "showing it. Kept in memory only, never written to the case.")(gathered)
+    return gathered
 
 
 def parse_options(values: tuple[str, ...]) -> dict[str, str]:

@@ -9,7 +9,9 @@ import click
 from forensix.case.scanstate import exhibit_states, nothing_scanned
 from forensix.cli.caseopen import open_case_to_log
 from forensix.cli.console import UserError, console
+from forensix.cli.options import secret_options
 from forensix.report import ReportOptions, generate_report
+from forensix.volumes.secrets import Secrets
 
 
 @click.command("report")
@@ -24,9 +26,14 @@ from forensix.report import ReportOptions, generate_report
 @click.option("--device-timezone", metavar="ZONE",
               help="Time zone the seized device's clock was set to (e.g. Europe/London): times that file"
                    " systems such as FAT store as device local time are then also given in UTC.")
+@secret_options
 def command(case: Path, output: Path | None, show_thumbnails: bool, all_files: bool, allow_empty: bool,
-            device_timezone: str | None) -> None:
-    """Write the evidence report of CASE: one HTML file that opens offline and prints to A4/Letter."""
+            device_timezone: str | None, secrets: Secrets) -> None:
+    """Write the evidence report of CASE: one HTML file that opens offline and prints to A4/Letter.
+
+    With --show-thumbnails, pictures inside encrypted volumes are read again with the keys given
+    here (the same as to the scan); without them those pictures get no thumbnail, and the report says so.
+    """
     if device_timezone:
         try:
             ZoneInfo(device_timezone)
@@ -47,9 +54,11 @@ def command(case: Path, output: Path | None, show_thumbnails: bool, all_files: b
             console.warning(f"{case}: the case folder is read-only, so this report is not recorded in its"
                             " action log and `forensix verify` cannot vouch for it")
         options = ReportOptions(all_files=all_files, show_thumbnails=show_thumbnails, device_timezone=device_timezone)
-        result = generate_report(store, output, options)
+        result = generate_report(store, output, options, secrets=secrets)
     finally:
         store.close()
+    for note in result.notes:
+        console.warning(f"no thumbnails of the pictures in {note}")
     console.info(f"report {result.report_id} written to {result.path}")
     console.info(f"SHA-256 {result.sha256} (in {result.sidecar.name}"
                  + (")" if store.read_only else " and the case log)"))

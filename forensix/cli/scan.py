@@ -19,7 +19,7 @@ from forensix.case.seal import drop_superseded_lists, seal_scan
 from forensix.case.store import CaseStore
 from forensix.cli.console import UserError, console
 from forensix.cli.labscan import LabScan
-from forensix.cli.options import parse_options, plugin_options
+from forensix.cli.options import parse_options, plugin_options, secret_options
 from forensix.cli.scanprogress import ScanDisplay
 from forensix.engine.coordinator import Coordinator, ScanStats, engine_context
 from forensix.engine.executor import ExecutorError
@@ -76,12 +76,7 @@ class _Plan:
 @click.option("--no-progress", is_flag=True, help="No progress display (for logs and scripts).")
 @click.option("--pdq-threshold", type=click.IntRange(0, 64), metavar="BITS",
               help="Largest PDQ distance (bits of 256) at which a picture near-matches a listed one [default: 31].")
-@click.option("--password", metavar="PASSWORD",
-              help="Password of BitLocker, LUKS and encrypted APFS volumes; '-' asks for it without showing it. "
-                   "Kept in memory only, never written to the case.")
-@click.option("--recovery-key", metavar="KEY", help="BitLocker recovery key (48 digits) or APFS recovery key.")
-@click.option("--startup-key", type=click.Path(exists=True, dir_okay=False), metavar="FILE",
-              help="BitLocker startup key file (.BEK).")
+@secret_options
 @click.option("--no-vss", is_flag=True, help="Do not walk the Volume Shadow Copies of NTFS volumes.")
 @click.option("--broker", envvar="FORENSIX_BROKER", metavar="URL",
               help="Spread the scan over the lab's workers (forensix worker) through this Redis "
@@ -93,9 +88,9 @@ class _Plan:
 @plugin_options
 def command(evidence: tuple[str, ...], case_dir: Path, hashsets: tuple[str, ...], exhibits: tuple[str, ...],
             options: tuple[str, ...], media_hash: str, workers: int | None, file_timeout: float, rescan: bool,
-            no_progress: bool, pdq_threshold: int | None, password: str | None, recovery_key: str | None,
-            startup_key: str | None, no_vss: bool, broker: str | None, repo_url: str | None,
-            disable: tuple[str, ...], enable: tuple[str, ...], plugins_dirs: tuple[Path, ...]) -> None:
+            no_progress: bool, pdq_threshold: int | None, secrets: Secrets, no_vss: bool, broker: str | None,
+            repo_url: str | None, disable: tuple[str, ...], enable: tuple[str, ...],
+            plugins_dirs: tuple[Path, ...]) -> None:
     """Scan EVIDENCE (disk images: raw/dd, split raw, E01, VMDK, VHD/VHDX, QCOW2; or folders).
 
     A scan that was stopped (Ctrl-C, a crash, a power cut) resumes where it
@@ -105,9 +100,6 @@ def command(evidence: tuple[str, ...], case_dir: Path, hashsets: tuple[str, ...]
     if len(exhibits) > len(evidence):
         raise UserError("more --exhibit numbers than evidence items")
     media_hash = "once" if media_hash == "start" else media_hash
-    if password == "-":
-        password = click.prompt("Password for encrypted volumes", hide_input=True, err=True)
-    secrets = Secrets(password or None, recovery_key or None, startup_key)
     lab = LabScan.prepare(broker, repo_url, secrets)
     if pdq_threshold is not None:  # the pdq plugin reads it as an option
         options += (f"pdq_threshold={pdq_threshold}",)

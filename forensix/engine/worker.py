@@ -21,7 +21,7 @@ from forensix.engine.setup import ScanSetup, configure
 from forensix.engine.units import EvidenceRef, FileRef, VolumeRef, WorkUnit
 from forensix.records import Digests, FileEntry, FileRecord
 from forensix.volumes.secrets import NONE, Secrets
-from forensix.walkers import apfs, folder, tsk, xfs
+from forensix.walkers import folder, reader
 
 SEND_EVERY = 0.05
 """Seconds between result messages: few enough to cost nothing, often enough that a
@@ -61,10 +61,6 @@ class _Silent:
     def stage(self, text: str) -> None: ...
 
     def idle(self) -> None: ...
-
-
-_READERS = {"apfs": apfs.reader, "xfs": xfs.reader}
-"""Readers of file systems The Sleuth Kit does not read; every other volume is TSK's."""
 
 
 @dataclass(slots=True)
@@ -161,11 +157,10 @@ class UnitRunner:
 
     def _entry(self, unit: WorkUnit, ref: FileRef, source: Any, volume: Any) -> FileEntry:
         if source.is_folder:
-            reader = folder.reader(source.path, ref)
+            read_chunks = folder.reader(source.path, ref)
         else:
-            reader = _READERS[unit.volume.fs_type](volume.fs, ref) if unit.volume.fs_type in _READERS \
-                else tsk.reader(volume.fs, ref, source.image)
-        return ref.entry(unit.evidence.label, unit.volume, reader)
+            read_chunks = reader(unit.volume.fs_type, volume.fs, ref, source.image)
+        return ref.entry(unit.evidence.label, unit.volume, read_chunks)
 
     def close(self) -> None:
         self._opened.close()

@@ -19,8 +19,10 @@ from forensix.report.extensions import apply_column_filters, plugin_filters, plu
 from forensix.report.nearmatches import near_matches
 from forensix.report.render import environment, render_to_file
 from forensix.report.seenin import seen_in
+from forensix.report.reread import volume_refs
 from forensix.report.thumbnails import Thumbnailer, evidence_paths
 from forensix.report.times import TIME_FIELDS
+from forensix.volumes.secrets import NONE, Secrets
 
 __all__ = ["ReportOptions", "ReportResult", "generate_report"]
 
@@ -31,13 +33,16 @@ class ReportResult:
     sha256: str
     report_id: str
     sidecar: Path
+    notes: tuple[str, ...] = ()
+    """What the report could not show, in words (volumes whose pictures got no thumbnail, and why)."""
 
 
 def generate_report(store: CaseStore, output: Path, options: ReportOptions = ReportOptions(),
-                    host: PluginHost | None = None) -> ReportResult:
+                    host: PluginHost | None = None, secrets: Secrets = NONE) -> ReportResult:
     """Write the report and its ``.sha256`` file, each all or nothing, and log both
     in the case (the path relative to the case folder when inside it); a case
-    opened read-only gets a report that its log does not record."""
+    opened read-only gets a report that its log does not record. ``secrets`` open the
+    encrypted volumes whose pictures get thumbnails; they are kept in memory only."""
     output = output.resolve()
     builder = ContextBuilder(store, options)
     host = host if host is not None else get_plugin_host()
@@ -69,17 +74,19 @@ def generate_report(store: CaseStore, output: Path, options: ReportOptions = Rep
         "method": _method(host, builder.last_scan()),
         "libraries": builder.last_scan().get("libraries") or {}, "hashsets": hashsets,
         "schemes": scheme_descriptions(s for h in hashsets for s in h["schemes"]),
+        "thumbnail_problems": [],
     }
     if options.show_thumbnails:
-        _add_thumbnails(store, context)
+        _add_thumbnails(store, context, builder.labels, secrets)
     sha256 = render_to_file(environment(filters), context, output)
     sidecar = write_sidecar(output, sha256)
     if not store.read_only:
         store.log_action(REPORT_ACTION, path=case_relative(store.case_dir, output), sha256=sha256,
                          report_id=report_id, log_head=log_head,
                          seals={str(i["scan"]): i["carried"] for i in seals["items"].values()}, all_files=options.all_files,
-                         show_thumbnails=options.show_thumbnails, device_timezone=options.device_timezone)
-    return ReportResult(output, sha256, report_id, sidecar)
+                         show_thumbnails=options.show_thumbnails, device_timezone=options.device_timezone,
+                         secrets_given=secrets.kinds())
+    return ReportResult(output, sha256, report_id, sidecar, tuple(context["thumbnail_problems"]))
 
 
 def _method(host: PluginHost, scan: dict[str, Any]) -> list[dict[str, str]]:
@@ -94,9 +101,10 @@ def _method(host: PluginHost, scan: dict[str, Any]) -> list[dict[str, str]]:
     return out
 
 
-def _add_thumbnails(store: CaseStore, context: dict[str, Any]) -> None:
+def _add_thumbnails(store: CaseStore, context: dict[str, Any], labels: dict[int, str], secrets: Secrets) -> None:
     alert_hashes = {g["sha256"] for g in context["alert_groups"]} | {n["sha256"] for n in context["near_matches"]["items"]}
-    thumbs = Thumbnailer(evidence_paths(store.evidence()), alert_hashes)
+    volumes = volume_refs(store.db.execute("SELECT evidence_id, offset, volume_key, ref FROM volumes"), labels)
+    thumbs = Thumbnailer(evidence_paths(store.evidence()), alert_hashes, volumes, secrets)
     try:
         for photo in context["photos"]:
             photo["thumb"] = thumbs.data_uri(photo["first"])
@@ -104,3 +112,4 @@ def _add_thumbnails(store: CaseStore, context: dict[str, Any]) -> None:
             item["thumb"] = thumbs.data_uri(item)
     finally:
         thumbs.close()
+    context["thumbnail_problems"] = thumbs.problems

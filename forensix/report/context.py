@@ -58,7 +58,7 @@ class ContextBuilder:
         first_time = next((record.get(t) for t in ("mtime", "crtime", "ctime", "atime") if record.get(t)), None)
         return {
             "exhibit": self.labels.get(row["evidence_id"], "?"), "evidence_id": row["evidence_id"],
-            "volume_offset": row["volume_offset"], "fs_type": fs_type,
+            "volume_offset": row["volume_offset"], "volume_key": row["volume_key"], "fs_type": fs_type,
             "inode": row["inode"], "path": row["path"], "deleted": bool(row["deleted"]), "size": row["size"],
             "sha256": row["sha256"], "md5": row["md5"], "container": row["container"],
             "time_by_field": self.times.times(record, fs_type), "time_basis": self.times.basis(fs_type, first_time),

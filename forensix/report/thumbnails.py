@@ -5,6 +5,11 @@ hash-set match of kind known-bad and no alert, and the bytes read back from the
 evidence have exactly the SHA-256 recorded at the scan and that SHA-256 is not
 an alert anywhere in the case: a deleted file's clusters may hold other content
 by now, and that content must not slip into the report as a picture.
+
+The picture is read again as the scan read it, through every volume layer above
+it (:mod:`forensix.report.reread`): a picture inside an unlocked BitLocker or LUKS
+volume, an LVM2 logical volume, an APFS container or a shadow copy gets its
+thumbnail like any other, given the same keys as the scan.
 """
 from __future__ import annotations
 
@@ -13,25 +18,29 @@ import hashlib
 import io
 from typing import Any
 
-from forensix.evidence import EvidenceError, EvidenceSource, open_evidence
+from forensix.report.reread import Rereader, VolumeKey
+from forensix.volumes.secrets import NONE, Secrets
 
 MAX_BYTES = 32 << 20
 SIZE = (160, 160)
 
 
 class Thumbnailer:
-    """Opens each evidence item once, read-only, for the thumbnails of one report."""
+    """Reads each picture again through the volume layers the scan read it through (each evidence
+    item and volume opened once per report, read-only); ``problems`` says which volumes could not
+    be opened (a locked layer without its key), once each."""
 
-    def __init__(self, evidence_paths: dict[str, str], alert_hashes: set[str]) -> None:
-        self.evidence_paths = evidence_paths  # exhibit label -> evidence path
+    def __init__(self, evidence_paths: dict[str, str], alert_hashes: set[str],
+                 volume_refs: dict[VolumeKey, str] | None = None, secrets: Secrets = NONE) -> None:
         self.alert_hashes = alert_hashes
-        self.sources: dict[str, EvidenceSource | None] = {}
-        self.filesystems: dict[tuple[str, int], Any] = {}
+        self.reader = Rereader(evidence_paths, volume_refs, secrets)
+
+    @property
+    def problems(self) -> list[str]:
+        return self.reader.problems
 
     def close(self) -> None:
-        for source in self.sources.values():
-            if source is not None:
-                source.close()
+        self.reader.close()
 
     def data_uri(self, item: dict[str, Any]) -> str | None:
         """A ``data:image/jpeg`` URI, or ``None`` when the file must not or cannot be shown."""
@@ -41,42 +50,12 @@ class Thumbnailer:
                 or not str(record.get("mime") or "").startswith("image/") or not 0 < (item["size"] or 0) <= MAX_BYTES):
             return None
         try:
-            data = self._read(item)
+            data = self.reader.read(item, MAX_BYTES)
         except Exception:  # unreadable now: the report simply shows no picture
             return None
         if data is None or hashlib.sha256(data).hexdigest() != item["sha256"]:
             return None
         return _jpeg_uri(data)
-
-    def _source(self, exhibit: str) -> EvidenceSource | None:
-        if exhibit not in self.sources:
-            try:
-                self.sources[exhibit] = open_evidence(self.evidence_paths[exhibit])
-            except (EvidenceError, KeyError):
-                self.sources[exhibit] = None
-        return self.sources[exhibit]
-
-    def _read(self, item: dict[str, Any]) -> bytes | None:
-        source = self._source(item["exhibit"])
-        if source is None:
-            return None
-        if source.is_folder:
-            root = source.path.resolve()
-            path = (root / item["path"].lstrip("/")).resolve()
-            if not path.is_relative_to(root) or path.is_symlink():
-                return None
-            with open(path, "rb") as f:
-                return f.read(MAX_BYTES + 1)
-        import pytsk3
-
-        key = (item["exhibit"], item["volume_offset"])
-        if key not in self.filesystems:
-            self.filesystems[key] = pytsk3.FS_Info(source.image.tsk, offset=item["volume_offset"])
-        inode, *attr = item["inode"].split("-")  # NTFS: "N-TYPE-ID"
-        f = self.filesystems[key].open_meta(inode=int(inode))
-        if attr:
-            return f.read_random(0, item["size"], int(attr[0]), int(attr[1]))
-        return f.read_random(0, item["size"])
 
 
 def _jpeg_uri(data: bytes) -> str | None:
@@ -95,4 +74,3 @@ def _jpeg_uri(data: bytes) -> str | None:
 
 def evidence_paths(rows: list[Any]) -> dict[str, str]:
     return {(r["exhibit"] or r["label"]): r["path"] for r in rows}
-
