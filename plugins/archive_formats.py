@@ -22,7 +22,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from datetime import datetime
-from typing import IO, Callable, Iterator
+from typing import IO, Any, Callable, Iterator
 
 import py7zr.exceptions
 
@@ -199,15 +199,57 @@ def zip_members(file: IO[bytes]) -> Iterator[Member]:
         yield Member(index, name, info.file_size, _zip_mtime(info), None if note else opener, note)
 
 
+TAR_HEADER_LIMIT = 4 << 20
+"""Most a tar member's headers may hold (pax records, a GNU long name or link, a sparse map):
+tarfile reads each whole into memory, so a crafted size would otherwise be read whole."""
+
+
+class TarHeadersTooLarge(tarfile.TarError):
+    """A member's headers hold more than :data:`TAR_HEADER_LIMIT`."""
+
+
+class _HeaderGuard:
+    """The tar as tarfile reads it: what it reads while parsing one member's headers counts
+    against :data:`TAR_HEADER_LIMIT` (``left``); reading a member's content does not (None)."""
+
+    def __init__(self, file: IO[bytes]) -> None:
+        self._file = file
+        self.left: int | None = None
+
+    def read(self, size: int | None = -1) -> bytes:
+        if self.left is not None:
+            if size is None or size < 0 or size > self.left:
+                raise TarHeadersTooLarge(f"a member's headers (pax records, a long name or a sparse map) hold more "
+                                         f"than {TAR_HEADER_LIMIT >> 20} MiB: not read, nor the rest of the tar")
+            self.left -= size
+        return self._file.read(size)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._file, name)
+
+
 def tar_members(file: IO[bytes], cut: tuple[int, str] | None = None) -> Iterator[Member]:
     """Members of an uncompressed tar (compressed ones are expanded before).
 
     ``cut``: the tar's bytes stop at this offset, for this reason (an expansion
     limit, damaged compressed data); members whose content lies past it are
-    listed without content.
+    listed without content. Headers are read within :data:`TAR_HEADER_LIMIT`, and
+    tarfile's list of every entry read is emptied as the listing goes (members are
+    opened by their own entry, never looked up by name), so neither a crafted header
+    nor a tar of millions of folders holds memory in proportion.
     """
-    archive = tarfile.open(fileobj=file, mode="r:")
-    for index, info in enumerate(archive):
+    guard = _HeaderGuard(file)
+    guard.left = TAR_HEADER_LIMIT
+    archive = tarfile.open(fileobj=guard, mode="r:")
+    index = -1
+    while True:
+        guard.left = TAR_HEADER_LIMIT
+        info = archive.next()
+        guard.left = None
+        archive.members.clear()
+        if info is None:
+            return
+        index += 1
         if info.isdir():
             continue
         mtime = utc_iso(info.mtime)

@@ -467,3 +467,82 @@ def test_zip_whose_end_record_understates_its_members_is_still_refused(monkeypat
     assert result.children == ()
     assert result.warnings == ("zip lists 1000 members, more than the 10 whose list can be held in memory: "
                                "members not examined",)
+
+
+def _pax_bomb(header_bytes: int) -> bytes:
+    """A tar.gz whose first member's pax header declares (and holds) about ``header_bytes`` of
+    records, then an ordinary member: tarfile reads a pax header whole into memory."""
+    payload = b" comment=" + b"x" * header_bytes + b"\n"
+    length = len(payload) + len(str(len(payload)))
+    if len(str(length)) + len(payload) != length:
+        length += 1
+    record = str(length).encode() + payload  # a pax record counts its own length's digits
+    pax = tarfile.TarInfo("././@PaxHeader")
+    pax.type, pax.size = tarfile.XHDTYPE, len(record)
+    raw = io.BytesIO()
+    raw.write(pax.tobuf(tarfile.USTAR_FORMAT) + record + b"\0" * (-len(record) % 512))
+    with tarfile.open(fileobj=raw, mode="w", format=tarfile.USTAR_FORMAT) as tail:
+        info = tarfile.TarInfo("after.txt")
+        info.size = 5
+        tail.addfile(info, io.BytesIO(b"after"))
+    return gzip.compress(raw.getvalue(), 1)
+
+
+class _LargestRead:
+    """The tar's file, noting the largest single read made of it."""
+
+    def __init__(self, data: bytes) -> None:
+        self._file, self.largest = io.BytesIO(data), 0
+
+    def read(self, size: int = -1) -> bytes:
+        self.largest = max(self.largest, size if size >= 0 else 1 << 62)
+        return self._file.read(size)
+
+    def __getattr__(self, name):
+        return getattr(self._file, name)
+
+
+def test_a_tar_header_holding_megabytes_is_refused_in_words_without_reading_it():
+    from plugins.archive_formats import TAR_HEADER_LIMIT, tar_members
+
+    bomb = _pax_bomb(TAR_HEADER_LIMIT + (1 << 20))
+    raw = gzip.decompress(bomb)
+    spy = _LargestRead(raw)
+    with pytest.raises(tarfile.TarError, match="headers .* hold more than 4 MiB"):
+        list(tar_members(spy))
+    assert spy.largest <= 512
+    warnings: list[str] = []
+    assert expand(container(bomb, path="/x.tgz"), bomb, warnings) == {}
+    assert any("hold more than 4 MiB" in w for w in warnings), warnings
+
+
+def test_a_tar_header_under_the_limit_is_read_as_before():
+    bomb = _pax_bomb(64 << 10)
+    result = analyze(container(bomb, path="/x.tgz"), bomb)
+    child, = result.children
+    assert child.path == "/x.tgz/after.txt" and read(child) == b"after"
+
+
+def test_a_tar_of_many_folders_is_listed_in_bounded_memory():
+    import tracemalloc
+
+    from plugins.archive_formats import tar_members
+
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w", format=tarfile.USTAR_FORMAT) as archive:
+        for i in range(20_000):
+            info = tarfile.TarInfo(f"d/{i:06d}")
+            info.type = tarfile.DIRTYPE
+            archive.addfile(info)
+        info = tarfile.TarInfo("last.txt")
+        info.size = 4
+        archive.addfile(info, io.BytesIO(b"last"))
+    tar = io.BytesIO(raw.getvalue())
+    tracemalloc.start()
+    try:
+        members = list(tar_members(tar))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert [(m.index, m.name) for m in members] == [(20_000, "last.txt")]
+    assert peak < 2 << 20, f"{peak:,} bytes held while listing 20,000 folders"
