@@ -75,12 +75,14 @@ def test_every_hook_is_documented_and_tested():
         assert re.search(rf"\b{name}\b", tests), f"{name} is not exercised by any test"
 
 
-def test_forensix_add_commands_adds_a_subcommand(tmp_path, monkeypatch):
+def _host_adding_hello(says: str):
+    """A plugin host holding one plugin that adds the command ``hello``, which prints ``says``."""
+    import types
+
     import click
 
     from forensix.hookspecs import hookimpl
-    from forensix.pluginhost import PluginHost, call_impl
-    import types
+    from forensix.pluginhost import PluginHost
 
     module = types.ModuleType("cmdplugin")
 
@@ -88,11 +90,20 @@ def test_forensix_add_commands_adds_a_subcommand(tmp_path, monkeypatch):
     def forensix_add_commands(cli):
         @cli.command("hello")
         def hello():
-            click.echo("hi")
+            click.echo(says)
 
     module.forensix_add_commands = forensix_add_commands
     host = PluginHost()
     host.register(module, "test")
+    return host
+
+
+def test_forensix_add_commands_adds_a_subcommand(tmp_path, monkeypatch):
+    import click
+
+    from forensix.pluginhost import call_impl
+
+    host = _host_adding_hello("hi")
     group = click.Group()
     for impl in host.impls("forensix_add_commands"):
         call_impl(impl, cli=group)
@@ -117,25 +128,10 @@ def test_entry_point_plugins_load_and_autoload_can_be_switched_off(tmp_path, mon
 
 def test_a_plugins_command_runs_from_the_command_line(monkeypatch):
     """Built-in commands load when run; a name that is not built in is looked up among the plugins'."""
-    import click
-    import types
-
     import forensix.pluginhost
     from forensix import cli as cli_module
-    from forensix.hookspecs import hookimpl
-    from forensix.pluginhost import PluginHost
 
-    module = types.ModuleType("cmdplugin")
-
-    @hookimpl
-    def forensix_add_commands(cli):
-        @cli.command("hello")
-        def hello():
-            click.echo("hi from a plugin")
-
-    module.forensix_add_commands = forensix_add_commands
-    host = PluginHost()
-    host.register(module, "test")
+    host = _host_adding_hello("hi from a plugin")
     monkeypatch.setattr(forensix.pluginhost, "get_plugin_host", lambda: host)
     cli_module._add_plugin_commands.cache_clear()
     try:
