@@ -52,14 +52,10 @@ def walk_evidence(evidence: EvidenceRef, send: Send, secrets: Secrets = NONE, sh
 
 def _walk(found: Any, warn: Callable[[str], None]) -> Any:
     """The files of one volume, by the walker of its kind of file system."""
-    from forensix.walkers import apfs, tsk, xfs
+    from forensix.walkers import fstypes
 
-    offset = found.ref.offset
-    if found.ref.fs_type == "apfs":
-        return apfs.walk(found.fs, offset, warn)
-    if found.ref.fs_type == "xfs":
-        return xfs.walk(found.fs, offset, warn)
-    return tsk.walk(found.fs, offset, warn, mapped=found.place.image_offset is not None)
+    ref = found.ref
+    return fstypes.walk(ref.fs_type, found.fs, ref.offset, warn, mapped=found.place.image_offset is not None)
 
 
 def _warner(send: Send, location: str) -> Callable[[str], None]:

@@ -21,7 +21,8 @@ from forensix.engine.setup import ScanSetup, configure
 from forensix.engine.units import EvidenceRef, FileRef, VolumeRef, WorkUnit
 from forensix.records import Digests, FileEntry, FileRecord
 from forensix.volumes.secrets import NONE, Secrets
-from forensix.walkers import folder, reader
+from forensix.walkers import folder
+from forensix.walkers.fstypes import reader
 
 SEND_EVERY = 0.05
 """Seconds between result messages: few enough to cost nothing, often enough that a

@@ -19,7 +19,8 @@ from forensix.evidence import EvidenceSource, open_evidence
 from forensix.evidence.images import library_reason
 from forensix.volumes import OpenedVolume, Secrets, open_volume
 from forensix.volumes.secrets import NONE
-from forensix.walkers import folder, reader
+from forensix.walkers import folder
+from forensix.walkers.fstypes import reader
 
 VolumeKey = tuple[str, int, str]
 """``(exhibit, volume offset, volume key)``: one volume of the current scans."""
