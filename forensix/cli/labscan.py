@@ -109,7 +109,7 @@ class LabScan:
         console.info(f"{store.case_dir}: {outcome.words(where)}")
 
 
-def redis_address(url: str) -> None:
+def require_redis_address(url: str) -> None:
     """A broker address must be Redis's, for the scan that sends units and the worker that takes them alike."""
     from forensix.lab.urls import describe
 
@@ -122,7 +122,7 @@ def _check_broker(url: str) -> None:
     from forensix.lab.protocol import redis_client
     from forensix.lab.urls import describe, redact
 
-    redis_address(url)
+    require_redis_address(url)
     client = redis_client(url)
     try:
         client.ping()

@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from forensix.cli.console import UserError, console, debug_enabled
-from forensix.cli.labscan import lab_modules, redis_address
+from forensix.cli.labscan import lab_modules, require_redis_address
 
 
 class _Plain(logging.Filter):
@@ -79,7 +79,7 @@ def command(broker: str, concurrency: int | None, path_maps: tuple[str, ...], na
     from forensix.lab.tasks import WorkerSide, parse_path_map
     from forensix.lab.urls import describe
 
-    redis_address(broker)
+    require_redis_address(broker)
     try:
         path_map = parse_path_map(path_maps)
     except ValueError as exc:
